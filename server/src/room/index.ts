@@ -1,0 +1,3 @@
+export * from './commands.ts';
+export * from './decide.ts';
+export * from './state.ts';

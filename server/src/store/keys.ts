@@ -1,0 +1,15 @@
+/** Every Redis key the server uses, in one place (CONVENTIONS rule 7). */
+export function redisKeys(prefix: string) {
+  return {
+    room: (meetingId: string) => `${prefix}room:${meetingId}`,
+    token: (tokenHash: string) => `${prefix}token:${tokenHash}`,
+    /** Sorted set: meetingId scored by its next deadline (epoch ms). */
+    deadlines: `${prefix}deadlines`,
+    /** Sorted set: nodeId scored by the time its heartbeat expires. */
+    nodes: `${prefix}nodes`,
+    nodeRooms: (nodeId: string) => `${prefix}node:${nodeId}:rooms`,
+    /** Socket.IO Redis Streams adapter stream. */
+    stream: `${prefix}socket.io`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
