@@ -1,2 +1,3 @@
 export * from './domain.ts';
 export * from './protocol.ts';
+export * from './media-protocol.ts';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ProtocolError, RoomSnapshot, Role, ParticipantId } from './domain.ts';
+import type { MediaClientToServerEvents, MediaServerToClientEvents } from './media-protocol.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -102,7 +103,7 @@ export const EndReason = {
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends MediaClientToServerEvents {
   join: (payload: Payload<'join'>, ack: Ack<JoinResult>) => void;
   raiseHand: (payload: Payload<'raiseHand'>, ack: Ack) => void;
   lowerHand: (payload: Payload<'lowerHand'>, ack: Ack) => void;
@@ -117,7 +118,7 @@ export interface ClientToServerEvents {
   leave: (payload: Payload<'leave'>, ack: Ack) => void;
 }
 
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends MediaServerToClientEvents {
   state: (snapshot: RoomSnapshot) => void;
   /** This connection's session ended on the server's side (another tab took the seat...). */
   ended: (info: { reason: EndReason }) => void;
