@@ -1,0 +1,166 @@
+/**
+ * Wires one server process: store, service, Socket.IO (with the Redis Streams adapter when
+ * rooms live in Redis), HTTP, media, and the timers that fire deadlines and reap dead peers.
+ * Used by main.ts, the tests and the benchmarks alike.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Server } from 'socket.io';
+import { Redis } from 'ioredis';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Logger } from 'pino';
+import { RoomService, newId } from './service.ts';
+import { MemoryRoomStore } from '../store/memory.ts';
+import { RedisRoomStore } from '../store/redis.ts';
+import type { RoomStore } from '../store/port.ts';
+import { Transport, type TransportHooks } from '../transport/socket.ts';
+import type { AppServer } from '../transport/session.ts';
+import { createHttpApp } from '../http/app.ts';
+import { createLogger } from '../logger.ts';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  redisUrl?: string | undefined;
+  redisPrefix?: string;
+  publicUrl?: string | undefined;
+  trustProxy?: string | undefined;
+  graceSeconds?: number;
+  personalDataTtlHours?: number;
+  openMeetingTtlHours?: number;
+  logger?: Logger;
+  /** Start the mediasoup audio module (default true). */
+  media?: boolean;
+  clientDir?: string;
+  /** Commands per second per socket before `rate_limited`. */
+  ratePerSecond?: number;
+  apiRatePerMinute?: number;
+  /** How often deadlines are checked (ms). */
+  tickMs?: number;
+  heartbeatMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  nodeId: string;
+  io: AppServer;
+  http: HttpServer;
+  service: RoomService;
+  store: RoomStore;
+  media: { stats(): Record<string, number>; close(): Promise<void> } | null;
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_CLIENT_DIR = path.resolve(here, '../../../client/dist');
+
+export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
+  const logger = o.logger ?? createLogger();
+  const nodeId = newId();
+  const store: RoomStore = o.redisUrl
+    ? await RedisRoomStore.create({ url: o.redisUrl, prefix: o.redisPrefix ?? 'pc:' })
+    : await MemoryRoomStore.create();
+  const graceSeconds = o.graceSeconds ?? 60;
+  const service = new RoomService({
+    store,
+    logger,
+    graceSeconds,
+    closedTtlSeconds: (o.personalDataTtlHours ?? 24) * 3600,
+    openTtlSeconds: (o.openMeetingTtlHours ?? 48) * 3600,
+  });
+
+  const app = createHttpApp({
+    service,
+    logger,
+    storeKind: o.redisUrl ? 'redis' : 'memory',
+    publicUrl: o.publicUrl,
+    trustProxy: o.trustProxy,
+    clientDir: o.clientDir ?? DEFAULT_CLIENT_DIR,
+    ...(o.apiRatePerMinute !== undefined ? { apiRatePerMinute: o.apiRatePerMinute } : {}),
+  });
+  const http = createServer(app);
+  let adapterRedis: Redis | null = null;
+  const io: AppServer = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    // The client build is served from this origin; no cross-origin access is needed.
+    cors: { origin: false },
+  });
+  if (o.redisUrl) {
+    adapterRedis = new Redis(o.redisUrl);
+    io.adapter(createAdapter(adapterRedis, { streamName: `${o.redisPrefix ?? 'pc:'}socket.io` }));
+  }
+
+  let media: (RunningServer['media'] & Record<string, unknown>) | null = null;
+  const hooks: TransportHooks = {};
+  if (o.media !== false) {
+    const m = await import('../media/index.ts');
+    const ms = await m.MediaService.create({ config: m.mediaConfigFromEnv(process.env), logger });
+    media = ms as unknown as NonNullable<typeof media>;
+    hooks.onSocket = (socket) => ms.registerSocket(socket);
+    hooks.onSessionEnded = (s) => ms.onSessionEnded(s.meetingId, s.participantId);
+    service.onCommitted(({ snapshot }) => ms.onRoomChanged(snapshot));
+  }
+
+  const transport = new Transport({
+    io,
+    service,
+    logger,
+    nodeId,
+    hooks,
+    ...(o.ratePerSecond !== undefined ? { ratePerSecond: o.ratePerSecond } : {}),
+  });
+
+  // Deadlines and dead peers: any live process may fire them; both operations are idempotent.
+  const tickMs = o.tickMs ?? 250;
+  const heartbeatMs = o.heartbeatMs ?? 2000;
+  let busy = false;
+  const tick = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    service
+      .fireDeadlines()
+      .catch((err: unknown) => logger.error({ err }, 'deadline tick failed'))
+      .finally(() => (busy = false));
+  }, tickMs);
+  const beat = async () => {
+    await store.heartbeat(nodeId, heartbeatMs * 3, transport.meetingIds());
+    await service.reapLostNodes(nodeId);
+  };
+  await beat();
+  const heartbeat = setInterval(() => void beat().catch((err: unknown) => logger.error({ err }, 'heartbeat failed')), heartbeatMs);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(o.port ?? 3000, o.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  logger.info({ port, nodeId, store: o.redisUrl ? 'redis' : 'memory', media: Boolean(media) }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    nodeId,
+    io,
+    http,
+    service,
+    store,
+    media,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(tick);
+        clearInterval(heartbeat);
+        io.disconnectSockets(true);
+        // Record the dropped connections before the store goes away: their grace period starts.
+        await transport.drain();
+        await new Promise<void>((r) => io.close(() => r()));
+        await media?.close();
+        await store.close();
+        adapterRedis?.disconnect();
+      })()),
+  };
+}

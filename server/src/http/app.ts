@@ -1,0 +1,123 @@
+/** Express: the small HTTP API, health, and the built client. */
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { CreateMeetingBody, LookupBody, ROLES, type CreateMeetingResponse, type LookupResponse, type Role } from '@peer-circle/shared';
+import type { RoomService } from '../app/service.ts';
+
+export interface HttpOptions {
+  service: RoomService;
+  logger: Logger;
+  storeKind: 'memory' | 'redis';
+  publicUrl?: string | undefined;
+  clientDir?: string | undefined;
+  trustProxy?: string | undefined;
+  /** Requests per minute per address to the meeting API. */
+  apiRatePerMinute?: number;
+}
+
+const error = (code: string, message: string) => ({ error: { code, message } });
+
+export function createHttpApp(o: HttpOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (o.trustProxy) app.set('trust proxy', o.trustProxy);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          connectSrc: ["'self'", 'ws:', 'wss:'],
+          mediaSrc: ["'self'", 'blob:'],
+          imgSrc: ["'self'", 'data:'],
+          upgradeInsecureRequests: null,
+        },
+      },
+      // Links carry capability tokens in the fragment; never leak the page address onwards.
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  const api = express.Router();
+  api.use(express.json({ limit: '32kb' }));
+  api.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: o.apiRatePerMinute ?? 60,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, res) => res.status(429).json(error('rate_limited', 'Too many requests; please wait a minute.')),
+    }),
+  );
+
+  api.get('/health', (_req, res) => {
+    res.json({ ok: true, store: o.storeKind });
+  });
+
+  api.post('/meetings', async (req, res) => {
+    const parsed = CreateMeetingBody.safeParse(req.body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      res.status(400).json(error('invalid_payload', `Invalid ${i?.path.join('.') || 'body'}: ${i?.message ?? 'not understood'}.`));
+      return;
+    }
+    const { meetingId, tokens } = await o.service.createMeeting(parsed.data);
+    const base = o.publicUrl ?? origin(req);
+    const links = Object.fromEntries(ROLES.map((r) => [r, `${base.replace(/\/$/, '')}/#/join/${tokens[r]}`])) as Record<Role, string>;
+    const body: CreateMeetingResponse = { meetingId, tokens, links };
+    res.status(201).json(body);
+  });
+
+  // POST, not GET: the token stays out of URLs and therefore out of access logs.
+  api.post('/lookup', async (req, res) => {
+    const parsed = LookupBody.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json(error('invalid_payload', 'That is not a valid meeting link.'));
+      return;
+    }
+    const found = await o.service.resolveToken(parsed.data.token);
+    if (!found) {
+      res.status(404).json(error('not_found', 'This link does not work any more. Ask the leader for a new one.'));
+      return;
+    }
+    const body: LookupResponse = {
+      meetingId: found.meetingId,
+      title: found.state.title,
+      role: found.role,
+      phase: found.state.phase,
+      rules: found.state.settings.rules,
+    };
+    res.json(body);
+  });
+
+  api.use((_req, res) => {
+    res.status(404).json(error('not_found', 'No such API endpoint.'));
+  });
+  const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {
+    if (err.type === 'entity.parse.failed' || err.type === 'entity.too.large' || err.status === 400 || err.status === 413) {
+      res.status(err.status ?? 400).json(error('invalid_payload', err.type === 'entity.too.large' ? 'The request is too large.' : 'The request body is not valid JSON.'));
+      return;
+    }
+    o.logger.error({ err }, 'http error');
+    res.status(500).json(error('internal', 'Something went wrong on our side.'));
+  };
+  api.use(onError);
+  app.use('/api', api);
+
+  if (o.clientDir && existsSync(path.join(o.clientDir, 'index.html'))) {
+    app.use(express.static(o.clientDir, { index: 'index.html', maxAge: '1h' }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text').send('The client is not built. Run `npm start` (it builds it) or `npm run build`.');
+    });
+  }
+  return app;
+}
+
+function origin(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}

@@ -1,0 +1,32 @@
+/** Entry point: `npm start` (after provisioning) runs this. */
+import { configFromEnv } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './app/server.ts';
+
+const config = configFromEnv();
+const logger = createLogger(config.LOG_LEVEL);
+const server = await startServer({
+  port: config.PORT,
+  host: config.HOST,
+  redisUrl: config.REDIS_URL,
+  redisPrefix: config.REDIS_PREFIX,
+  publicUrl: config.PUBLIC_URL,
+  trustProxy: config.TRUST_PROXY,
+  graceSeconds: config.GRACE_SECONDS,
+  personalDataTtlHours: config.PERSONAL_DATA_TTL_HOURS,
+  openMeetingTtlHours: config.OPEN_MEETING_TTL_HOURS,
+  media: config.MEDIA === 'true',
+  logger,
+});
+const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
+process.stdout.write(`\nPeer Circle is running: http://${shown}:${server.port}/  (store: ${config.REDIS_URL ? 'redis' : 'in-memory'})\n\n`);
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ sig }, 'shutting down');
+    void server.close().finally(() => process.exit(0));
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * Socket.IO edge: parse with zod -> command -> service -> ack(Result) -> broadcast.
+ * Nothing that reaches the core is unvalidated; a rejected command changes nothing and
+ * broadcasts nothing. Logs carry ids and error codes only.
+ */
+import type { Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import {
+  COMMAND_NAMES,
+  PROTOCOL_VERSION,
+  schemas,
+  type CommandName,
+  type Fail,
+  type JoinResult,
+  type Result,
+} from '@peer-circle/shared';
+import { toSnapshot, type MemberCommand } from '../room/index.ts';
+import { newId, newSecret, sha256, type RoomService } from '../app/service.ts';
+import { meetingRoom, type AppServer, type AppSocket, type Session } from './session.ts';
+
+export interface TransportHooks {
+  /** A socket passed `join`; media signalling handlers are registered here. */
+  onSocket?: (socket: AppSocket) => void;
+  /** The person's session on this node ended (left, disconnected or superseded). */
+  onSessionEnded?: (session: Session) => void;
+}
+
+export interface TransportOptions {
+  io: AppServer;
+  service: RoomService;
+  logger: Logger;
+  nodeId: string;
+  hooks?: TransportHooks;
+  /** Commands per second a socket may send before answers become `rate_limited`. */
+  ratePerSecond?: number;
+}
+
+const fail = (code: Fail['error']['code'], message: string): Fail => ({ ok: false, error: { code, message } });
+const KNOWN = new Set<string>(['join', ...COMMAND_NAMES]);
+
+/** Holds, per server process, which meetings have live sockets here (for the heartbeat). */
+export class Transport {
+  readonly #o: TransportOptions;
+  readonly #rooms = new Map<string, number>();
+  readonly #limiter: RateLimiterMemory;
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(o: TransportOptions) {
+    this.#o = o;
+    const rate = o.ratePerSecond ?? 20;
+    this.#limiter = new RateLimiterMemory({ points: rate * 2, duration: 2 });
+    o.io.on('connection', (socket) => this.#onConnection(socket));
+    o.service.onCommitted(({ state, events }) => {
+      o.io.to(meetingRoom(state.meetingId)).emit('state', toSnapshot(state, o.service.clock()));
+      for (const e of events) {
+        if (e.type === 'connectionSuperseded') this.#endConnection(e.connId, 'superseded');
+      }
+    });
+  }
+
+  /** Waits for the disconnects under way to be recorded (graceful shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Meetings that have at least one joined socket on this process. */
+  meetingIds(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  #track(meetingId: string, delta: number): void {
+    const n = (this.#rooms.get(meetingId) ?? 0) + delta;
+    if (n <= 0) this.#rooms.delete(meetingId);
+    else this.#rooms.set(meetingId, n);
+  }
+
+  /** Tells a connection (on any process) that its seat is gone, and disconnects it. */
+  #endConnection(connId: string, reason: 'superseded' | 'left'): void {
+    const socketId = connId.slice(connId.indexOf(':') + 1);
+    const local = this.#o.io.sockets.sockets.get(socketId);
+    if (local) {
+      this.#endSession(local);
+      local.emit('ended', { reason });
+      local.disconnect(true);
+    } else if (connId.startsWith(`${this.#o.nodeId}:`) === false) {
+      // Another process holds it: Socket.IO routes by socket id through the adapter.
+      this.#o.io.to(socketId).emit('ended', { reason });
+      this.#o.io.in(socketId).disconnectSockets(true);
+    }
+  }
+
+  #endSession(socket: AppSocket): Session | undefined {
+    const session = socket.data.session;
+    if (!session) return undefined;
+    socket.data.session = undefined;
+    void socket.leave(meetingRoom(session.meetingId));
+    this.#track(session.meetingId, -1);
+    this.#o.hooks?.onSessionEnded?.(session);
+    return session;
+  }
+
+  async #limited(socket: AppSocket): Promise<boolean> {
+    try {
+      await this.#limiter.consume(socket.id);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  #onConnection(socket: AppSocket): void {
+    const { service, logger } = this.#o;
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN.has(event)) return;
+      const ack = args.at(-1);
+      if (typeof ack === 'function') ack(fail('invalid_payload', `Unknown event "${event.slice(0, 40)}".`));
+    });
+
+    socket.on('join', async (payload, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => {};
+      if (await this.#limited(socket)) return reply(fail('rate_limited', 'Too many requests; slow down a little.'));
+      const parsed = schemas.join.safeParse(payload);
+      if (!parsed.success) return reply(fail('invalid_payload', describe(parsed.error)));
+      const p = parsed.data;
+      if (p.protocolVersion !== PROTOCOL_VERSION) {
+        return reply(fail('unsupported_protocol', 'This page is out of date. Please reload it.'));
+      }
+      if (socket.data.session) return reply(fail('conflict', 'This connection has already joined a meeting.'));
+      const grant = await service.resolveToken(p.token);
+      if (!grant) return reply(fail('not_found', 'This link does not work any more. Ask the leader for a new one.'));
+      const connId = `${this.#o.nodeId}:${socket.id}`;
+      let participantId: string;
+      let resume: string;
+      let result;
+      if (p.resume) {
+        resume = p.resume;
+        result = await service.execute(grant.meetingId, { kind: 'system' }, { type: 'resume', resumeHash: sha256(p.resume), role: grant.role, connId });
+        if (!result.ok) return reply(result);
+        participantId = result.state.participants.find((x) => x.resumeHash === sha256(resume))!.id;
+      } else {
+        resume = newSecret();
+        participantId = newId();
+        result = await service.execute(
+          grant.meetingId,
+          { kind: 'system' },
+          { type: 'join', participantId, name: p.name, role: grant.role, resumeHash: sha256(resume), connId },
+        );
+        if (!result.ok) return reply(result);
+      }
+      if (!socket.connected) {
+        // The connection dropped while joining: start its grace period now.
+        await service.execute(grant.meetingId, { kind: 'system' }, { type: 'disconnect', participantId, connId });
+        return;
+      }
+      socket.data.session = { meetingId: grant.meetingId, participantId, role: grant.role, connId };
+      this.#track(grant.meetingId, 1);
+      await socket.join(meetingRoom(grant.meetingId));
+      logger.info({ meetingId: grant.meetingId, participantId, role: grant.role, resumed: Boolean(p.resume) }, 'joined');
+      this.#o.hooks?.onSocket?.(socket);
+      const ok: Result<JoinResult> = {
+        ok: true,
+        me: { id: participantId, role: grant.role },
+        resume,
+        state: toSnapshot(result.state, service.clock()),
+      };
+      reply(ok);
+    });
+
+    for (const name of COMMAND_NAMES) {
+      socket.on(name, async (payload: unknown, ack?: unknown) => {
+        // An ack-only call (no payload) arrives as a function in the payload position.
+        if (typeof payload === 'function' && ack === undefined) {
+          ack = payload;
+          payload = {};
+        }
+        const reply = typeof ack === 'function' ? (ack as (r: Result) => void) : () => {};
+        const res = await this.#command(socket, name, payload);
+        reply(res);
+      });
+    }
+
+    socket.on('disconnect', () => {
+      const session = this.#endSession(socket);
+      if (!session) return;
+      const p = service
+        .execute(session.meetingId, { kind: 'system' }, { type: 'disconnect', participantId: session.participantId, connId: session.connId })
+        .catch((err: unknown) => logger.error({ err, meetingId: session.meetingId }, 'disconnect failed'))
+        .finally(() => this.#pending.delete(p));
+      this.#pending.add(p);
+    });
+  }
+
+  async #command(socket: AppSocket, name: CommandName, payload: unknown): Promise<Result> {
+    if (await this.#limited(socket)) return fail('rate_limited', 'Too many requests; slow down a little.');
+    const parsed = schemas[name].safeParse(payload ?? {});
+    if (!parsed.success) return fail('invalid_payload', describe(parsed.error));
+    const session = socket.data.session;
+    if (!session) return fail('forbidden', 'Join the meeting first.');
+    const cmd = { type: name, ...parsed.data } as MemberCommand;
+    try {
+      const r = await this.#o.service.execute(session.meetingId, { kind: 'member', participantId: session.participantId }, cmd);
+      if (!r.ok) return r;
+      if (name === 'leave') {
+        this.#endSession(socket);
+        socket.emit('ended', { reason: 'left' });
+      }
+      return { ok: true };
+    } catch (err) {
+      this.#o.logger.error({ err, meetingId: session.meetingId, cmd: name }, 'command failed');
+      return fail('internal', 'Something went wrong on our side. Please try again.');
+    }
+  }
+}
+
+/** A short, plain explanation of what was wrong with a payload (never echoes the input). */
+function describe(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const first = error.issues[0];
+  if (!first) return 'The request was not understood.';
+  const where = first.path.length ? first.path.map(String).join('.') : 'request';
+  return `Invalid ${where}: ${first.message}.`;
+}
