@@ -193,7 +193,7 @@ export class Transport {
 
   async #command(socket: AppSocket, name: CommandName, payload: unknown): Promise<Result> {
     if (await this.#limited(socket)) return fail('rate_limited', 'Too many requests; slow down a little.');
-    const parsed = schemas[name].safeParse(payload ?? {});
+    const parsed = schemas[name].safeParse(payload === undefined ? {} : payload);
     if (!parsed.success) return fail('invalid_payload', describe(parsed.error));
     const session = socket.data.session;
     if (!session) return fail('forbidden', 'Join the meeting first.');

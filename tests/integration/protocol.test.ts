@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { COMMAND_NAMES, PROTOCOL_VERSION, type Role } from '@peer-circle/shared';
+import { io } from 'socket.io-client';
+import type { RunningServer } from '../../server/src/app/server.ts';
+import { ALLOWED_ROLES } from '../../server/src/room/index.ts';
+import { testServer } from '../helpers/server.ts';
+import { createMeeting, Member, sleep } from '../helpers/client.ts';
+
+let srv: RunningServer;
+beforeAll(async () => {
+  srv = await testServer({ ratePerSecond: 1000, apiRatePerMinute: 10_000 });
+});
+afterAll(async () => srv?.close());
+
+interface Circle {
+  leader: Member;
+  ann: Member;
+  bob: Member;
+  obs: Member;
+  all: Member[];
+  tokens: Record<Role, string>;
+}
+let open: Member[] = [];
+beforeEach(() => {
+  for (const m of open) m.close();
+  open = [];
+});
+
+async function circle(start = true): Promise<Circle> {
+  const m = await createMeeting(srv.url);
+  const leader = await Member.join(srv.url, m.tokens.leader, 'Lea');
+  const ann = await Member.join(srv.url, m.tokens.participant, 'Ann');
+  const bob = await Member.join(srv.url, m.tokens.participant, 'Bob');
+  const obs = await Member.join(srv.url, m.tokens.observer, 'Oli');
+  const all = [leader, ann, bob, obs];
+  open.push(...all);
+  if (start) expect((await leader.call('startMeeting', {})).ok).toBe(true);
+  await Promise.all(all.map((x) => x.waitFor((s) => s.participants.length === 4 && (!start || s.phase === 'open'))));
+  return { leader, ann, bob, obs, all, tokens: m.tokens };
+}
+
+/** Runs `act` and proves that nothing was broadcast and the stored room did not change. */
+async function expectNoChange(c: Circle, act: () => Promise<void>): Promise<void> {
+  const version = (await srv.store.load(c.leader.latest.meetingId))!.version;
+  const counts = c.all.map((m) => m.states.length);
+  await act();
+  await sleep(60);
+  expect(c.all.map((m) => m.states.length)).toEqual(counts);
+  expect((await srv.store.load(c.leader.latest.meetingId))!.version).toBe(version);
+}
+
+describe('joining', () => {
+  it('gives the role of the token used, a resume secret and the snapshot', async () => {
+    const c = await circle(false);
+    expect(c.leader.me.role).toBe('leader');
+    expect(c.obs.me.role).toBe('observer');
+    expect(c.ann.resume).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    const s = c.leader.latest;
+    expect(s.participants.map((p) => [p.name, p.role])).toEqual([['Lea', 'leader'], ['Ann', 'participant'], ['Bob', 'participant'], ['Oli', 'observer']]);
+    expect(JSON.stringify(s)).not.toContain(c.ann.resume);
+  });
+
+  it('ignores a role claimed by the client', async () => {
+    const m = await createMeeting(srv.url);
+    const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
+    const r = await sock.emitWithAck('join', { token: m.tokens.participant, name: 'Eve', protocolVersion: PROTOCOL_VERSION, role: 'leader' } as never);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('invalid_payload');
+    sock.close();
+  });
+
+  it('refuses an old protocol version, an unknown token, and a second join on one connection', async () => {
+    const m = await createMeeting(srv.url);
+    const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
+    const old = await sock.emitWithAck('join', { token: m.tokens.participant, name: 'Eve', protocolVersion: 0 });
+    expect(!old.ok && old.error.code).toBe('unsupported_protocol');
+    const bad = await sock.emitWithAck('join', { token: 'Z'.repeat(32), name: 'Eve', protocolVersion: PROTOCOL_VERSION });
+    expect(!bad.ok && bad.error.code).toBe('not_found');
+    expect((await sock.emitWithAck('join', { token: m.tokens.participant, name: 'Eve', protocolVersion: PROTOCOL_VERSION })).ok).toBe(true);
+    const twice = await sock.emitWithAck('join', { token: m.tokens.participant, name: 'Eve', protocolVersion: PROTOCOL_VERSION });
+    expect(!twice.ok && twice.error.code).toBe('conflict');
+    sock.close();
+  });
+
+  it('[S9] resuming from a new connection restores the seat and ends the old connection', async () => {
+    const c = await circle();
+    await c.ann.call('raiseHand', {});
+    const again = await Member.join(srv.url, c.tokens.participant, 'ignored', { resume: c.ann.resume });
+    open.push(again);
+    expect(again.me.id).toBe(c.ann.me.id);
+    await c.ann.waitFor(() => c.ann.ended === 'superseded');
+    expect(again.latest.queue).toEqual([c.ann.me.id]);
+    expect(again.latest.participants.filter((p) => p.name === 'Ann')).toHaveLength(1);
+  });
+
+  it('[S9] a resume secret used with another role\'s link is refused', async () => {
+    const c = await circle();
+    await expect(Member.join(srv.url, c.tokens.leader, 'x', { resume: c.ann.resume })).rejects.toThrow(/forbidden/);
+  });
+});
+
+describe('authorisation matrix: every command x every role', () => {
+  const roles = ['leader', 'participant', 'observer'] as const;
+  for (const cmd of COMMAND_NAMES) {
+    for (const role of roles) {
+      const allowed = ALLOWED_ROLES[cmd].includes(role);
+      it(`${cmd} by ${role}: ${allowed ? 'allowed' : 'forbidden, with no change and no broadcast'}`, async () => {
+        const c = await circle();
+        const actor = { leader: c.leader, participant: c.ann, observer: c.obs }[role];
+        // Give the actor something to act on where the command needs it.
+        if (cmd === 'releaseStick' || cmd === 'declineStick') await c.leader.call('passStick', { to: actor.me.id });
+        if (cmd === 'passStick' || cmd === 'lowerHand') await c.bob.call('raiseHand', {});
+        if (cmd === 'lowerHand') await actor.call('raiseHand', {});
+        if (cmd === 'takeStick') await c.leader.call('passStick', { to: c.bob.me.id });
+        if (cmd === 'endRound') await c.leader.call('startRound', {});
+        if (cmd === 'startMeeting') {
+          const fresh = await circle(false);
+          const who = { leader: fresh.leader, participant: fresh.ann, observer: fresh.obs }[role];
+          if (allowed) expect(await who.call(cmd, {})).toEqual({ ok: true });
+          else await expectNoChange(fresh, async () => expect((await who.call(cmd, {})).error?.code).toBe('forbidden'));
+          return;
+        }
+        await sleep(30);
+        if (allowed) {
+          const before = actor.latest.version;
+          const r = await actor.call(cmd, {});
+          expect(r).toEqual({ ok: true });
+          await actor.waitFor((s) => s.version > before || cmd === 'leave');
+        } else {
+          await expectNoChange(c, async () => {
+            const r = await actor.call(cmd, {});
+            expect(r.ok).toBe(false);
+            expect(r.error?.code).toBe('forbidden');
+          });
+        }
+      });
+    }
+  }
+
+  it('a connection that has not joined may do nothing', async () => {
+    const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
+    for (const cmd of COMMAND_NAMES) {
+      const r = await sock.emitWithAck(cmd, {} as never);
+      expect(!r.ok && r.error.code).toBe('forbidden');
+    }
+    sock.close();
+  });
+});
+
+describe('bad payloads', () => {
+  const cases: [string, string, unknown][] = [
+    ['a string instead of an object', 'raiseHand', 'please'],
+    ['an array', 'passStick', [1, 2]],
+    ['an unknown field', 'raiseHand', { extra: 1 }],
+    ['a number where an id belongs', 'passStick', { to: 42 }],
+    ['a huge id', 'passStick', { to: 'x'.repeat(10_000) }],
+    ['an id with odd characters', 'passStick', { to: '<script>' }],
+    ['null', 'takeStick', null],
+  ];
+  it.each(cases)('answers invalid_payload for %s and changes nothing', async (_label, event, payload) => {
+    const c = await circle();
+    await expectNoChange(c, async () => {
+      const r = await c.leader.call(event, payload);
+      expect(r.ok).toBe(false);
+      expect(r.error?.code).toBe('invalid_payload');
+      expect(r.error?.message).toMatch(/^Invalid /);
+    });
+  });
+
+  it('answers invalid_payload for unknown events', async () => {
+    const c = await circle();
+    await expectNoChange(c, async () => {
+      const r = await c.leader.call('becomeLeader', {});
+      expect(r.error?.code).toBe('invalid_payload');
+    });
+  });
+
+  it('refuses huge names and names with control characters at joining', async () => {
+    const m = await createMeeting(srv.url);
+    await expect(Member.join(srv.url, m.tokens.participant, 'x'.repeat(41))).rejects.toThrow(/invalid_payload/);
+    await expect(Member.join(srv.url, m.tokens.participant, 'a\nb')).rejects.toThrow(/invalid_payload/);
+  });
+
+  it('closes the connection for a frame larger than the limit', async () => {
+    const c = await circle();
+    const closed = new Promise((r) => c.ann.socket.once('disconnect', r));
+    c.ann.socket.emit('raiseHand' as never, { blob: 'x'.repeat(200_000) } as never);
+    await closed;
+    expect(c.leader.latest.queue).toEqual([]);
+  });
+});
+
+describe('the word moves and everyone sees it', () => {
+  it('[S4][S5][S6] hands, passes and releases reach every member in version order', async () => {
+    const c = await circle();
+    await c.bob.call('raiseHand', {});
+    await c.ann.call('raiseHand', {});
+    await c.leader.call('passStick', {});
+    for (const m of c.all) await m.waitFor((s) => s.stick.holderId === c.bob.me.id && s.queue.join() === c.ann.me.id);
+    await c.bob.call('releaseStick', {});
+    for (const m of c.all) {
+      const s = await m.waitFor((x) => x.stick.holderId === null);
+      expect(s.participants.find((p) => p.id === c.bob.me.id)?.turns).toBe(1);
+      const versions = m.states.map((x) => x.version);
+      expect(Math.max(...versions)).toBe(s.version);
+    }
+  });
+
+  it('[S9] a member who disconnects keeps their place for the grace period, then leaves the queue', async () => {
+    const short = await testServer({ graceSeconds: 1, tickMs: 50 });
+    const m = await createMeeting(short.url);
+    const lea = await Member.join(short.url, m.tokens.leader, 'Lea');
+    const ann = await Member.join(short.url, m.tokens.participant, 'Ann');
+    await lea.call('startMeeting', {});
+    await ann.call('raiseHand', {});
+    ann.close();
+    const during = await lea.waitFor((s) => s.participants.some((p) => p.id === ann.me.id && !p.connected));
+    expect(during.queue).toEqual([ann.me.id]);
+    const after = await lea.waitFor((s) => s.queue.length === 0, 4000);
+    expect(after.participants.find((p) => p.id === ann.me.id)?.present).toBe(false);
+    lea.close();
+    await short.close();
+  });
+
+  it('rate-limits a member who floods commands, without changing anything for the extra ones', async () => {
+    const limited = await testServer({ ratePerSecond: 5 });
+    const m = await createMeeting(limited.url);
+    const lea = await Member.join(limited.url, m.tokens.leader, 'Lea');
+    const codes = await Promise.all(Array.from({ length: 30 }, () => lea.call('lowerHand', {}).then((r) => (r.ok ? 'ok' : r.error.code))));
+    expect(codes).toContain('rate_limited');
+    lea.close();
+    await limited.close();
+  });
+});
