@@ -22,6 +22,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -180,7 +181,8 @@ function prebuiltReachable(version) {
       resolve({ ok, why, url });
     };
     const timer = setTimeout(() => finish(false, 'no answer within 3 s'), 3000);
-    const req = https.request(url, { method: 'HEAD', timeout: 3000 }, (res) => {
+    const client = url.startsWith('http://') ? http : https;
+    const req = client.request(url, { method: 'HEAD', timeout: 3000 }, (res) => {
       res.resume();
       const s = res.statusCode ?? 0;
       if (s >= 200 && s < 400) finish(true, `HTTP ${s}`);
@@ -188,6 +190,7 @@ function prebuiltReachable(version) {
       else finish(false, `HTTP ${s}`);
     });
     req.on('error', (e) => finish(false, e.code || e.message));
+    req.on('close', () => finish(false, 'connection closed'));
     req.on('timeout', () => finish(false, 'no answer within 3 s'));
     req.end();
   });
@@ -226,6 +229,14 @@ async function npmInstall(bin) {
     );
   }
   return code === 0;
+}
+
+// mediasoup's own postinstall: downloads the prebuilt worker (falls back to mediasoup's online
+// source build). npm >= 11.x skips dependency install scripts that package.json's allowScripts
+// does not list, so we run it ourselves when `npm ci` did not.
+async function runMediasoupPostinstall() {
+  log("running mediasoup's postinstall (prebuilt worker download) in node_modules/mediasoup");
+  return run(process.execPath, ['npm-scripts.mjs', 'postinstall'], { cwd: MS_DIR, env: envWithWorker(undefined) });
 }
 
 async function buildWorkerOffline(version, out, why) {
@@ -422,11 +433,13 @@ async function main() {
 
   if (!state.fresh) {
     let ok = await npmInstall(source.bin);
+    if (ok && source.kind === 'download' && !workerRuns(INSTALLED_BIN)) {
+      log('npm did not install the worker (its install scripts are not allowed, or the download failed)');
+      await runMediasoupPostinstall();
+    }
     if (source.kind === 'download' && (!ok || !workerRuns(INSTALLED_BIN))) {
       // Download failed after all (CDN blocked, GitHub hiccup...): fall back to the offline build.
-      if (fs.existsSync(path.join(MS_DIR, 'package.json')) && !ok) {
-        log('npm ci failed with the prebuilt download route');
-      }
+      if (!ok) log('npm ci failed on the prebuilt-download route: retrying with an offline-built worker');
       if (!workerRuns(cachedBin)) {
         await buildWorkerOffline(version, cachedBin, 'the prebuilt worker download did not produce a working binary');
       }
@@ -440,7 +453,7 @@ async function main() {
     }
   } else if (source.kind === 'download' && !workerRuns(INSTALLED_BIN)) {
     // node_modules is fine but the worker is missing (e.g. installed with --ignore-scripts).
-    const code = await run(NPM, ['rebuild', 'mediasoup', '--foreground-scripts'], { env: envWithWorker(undefined) });
+    const code = await runMediasoupPostinstall();
     if (code !== 0 || !workerRuns(INSTALLED_BIN)) {
       if (!workerRuns(cachedBin)) {
         await buildWorkerOffline(version, cachedBin, 'mediasoup\'s postinstall did not produce a working binary');
