@@ -1,0 +1,54 @@
+/**
+ * The small HTTP API on the same origin: create a meeting, look up what a link opens.
+ * Results, never throws: `{ ok: true, data }` or `{ ok: false, error }`.
+ */
+import { LIMITS, type CreateMeetingBody, type CreateMeetingResponse, type ErrorCode, type LookupResponse } from '@peer-circle/shared';
+import { ClientErrorCode } from './socket.ts';
+
+export interface ApiError {
+  code: ErrorCode | ClientErrorCode;
+  message: string;
+  status: number;
+}
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError };
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+async function postJson<T>(path: string, body: unknown): Promise<ApiResult<T>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+      credentials: 'same-origin',
+      referrerPolicy: 'no-referrer',
+    });
+    const json: unknown = await res.json().catch(() => null);
+    if (res.ok) return { ok: true, data: json as T };
+    const err = (json as { error?: { code?: ErrorCode; message?: string } } | null)?.error;
+    return {
+      ok: false,
+      error: { code: err?.code ?? (res.status === 404 ? 'not_found' : 'internal'), message: err?.message ?? '', status: res.status },
+    };
+  } catch {
+    return { ok: false, error: { code: ClientErrorCode.offline, message: '', status: 0 } };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createMeeting(body: CreateMeetingBody): Promise<ApiResult<CreateMeetingResponse>> {
+  return postJson('/api/meetings', body);
+}
+
+export function lookupToken(token: string): Promise<ApiResult<LookupResponse>> {
+  return postJson('/api/lookup', { token });
+}
+
+/** Same rule as the server's token schema, so a mangled link is refused without a request. */
+export function looksLikeToken(token: string): boolean {
+  return token.length >= 16 && token.length <= LIMITS.tokenMax && /^[A-Za-z0-9_-]+$/.test(token);
+}

@@ -1,0 +1,410 @@
+/**
+ * RoomSession: one person's live seat in one meeting. Owns the socket, holds the latest server
+ * snapshot (replaced whole, never mutated), derives what the screens need, sends commands, and
+ * re-joins with the resume secret after every reconnect (rule S9).
+ *
+ * Shape (CONVENTIONS rule 5): `static async create()`, private constructor, `#private` state,
+ * `close()` safe to call twice.
+ */
+import {
+  PROTOCOL_VERSION,
+  type CommandName,
+  type ParticipantId,
+  type ParticipantView,
+  type Phase,
+  type Role,
+  type RoomSnapshot,
+} from '@peer-circle/shared';
+import { call, openSocket, type AppSocket, type CallError, type PayloadOf } from '../net/socket.ts';
+import { seats } from './seats.ts';
+
+export const ConnectionStatus = {
+  connecting: 'connecting',
+  connected: 'connected',
+  reconnecting: 'reconnecting',
+  offline: 'offline',
+  ended: 'ended',
+} as const;
+export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
+
+/**
+ * Why this session stopped: the server moved the seat to another tab (superseded), I left,
+ * I left from another tab (leftElsewhere), the meeting ended while I was away (closed), or the
+ * seat could not be restored (lost).
+ */
+export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost';
+
+/** What "pass to next" would do right now (mirrors the server's rule S8/S4 choice). */
+export type NextStep =
+  | { kind: 'person'; person: ParticipantView }
+  | { kind: 'roundEnd' }
+  | { kind: 'nobody' };
+
+export interface Me {
+  id: ParticipantId;
+  role: Role;
+}
+
+export interface RoomSessionOptions {
+  token: string;
+  name: string;
+  /** Resume secret of an earlier seat in this meeting. */
+  resume?: string | undefined;
+  /** For tests: another socket factory. */
+  socketFactory?: () => AppSocket;
+  /** How long to wait for the first connection and join before giving up. */
+  joinTimeoutMs?: number;
+}
+
+/** The first join failed: `error.code` tells why (server code, or `timeout` / `offline`). */
+export class JoinError extends Error {
+  constructor(readonly error: CallError) {
+    super(error.message || error.code);
+    this.name = 'JoinError';
+  }
+}
+
+/** A failed command, kept until the next command or dismissal; `at` makes repeats distinct. */
+export interface CommandFailure {
+  command: CommandName;
+  error: CallError;
+  at: number;
+}
+
+const RETRYABLE = new Set<CallError['code']>(['timeout', 'offline', 'rate_limited', 'internal']);
+const FIRST_JOIN_TIMEOUT_MS = 15_000;
+const REJOIN_RETRY_MS = [1_000, 2_000, 5_000, 10_000];
+
+export class RoomSession {
+  // --- reactive state -------------------------------------------------------------------------
+  #snapshot = $state.raw<RoomSnapshot | null>(null);
+  #me = $state.raw<Me | null>(null);
+  #status = $state<ConnectionStatus>('connecting');
+  #ended = $state<EndedReason | null>(null);
+  #pending = $state<CommandName | null>(null);
+  #failure = $state.raw<CommandFailure | null>(null);
+
+  // --- plain fields ---------------------------------------------------------------------------
+  readonly #socket: AppSocket;
+  readonly #token: string;
+  #name: string;
+  #resume: string | undefined;
+  #joinAttempt = 0;
+  #rejoinFailures = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #leaving = false;
+  #closed = false;
+  #closeListeners = new Set<() => void>();
+  /** Settles the promise of `create()` once the first join is answered. */
+  #firstJoin: { resolve: () => void; reject: (e: JoinError) => void } | null = null;
+
+  private constructor(opts: RoomSessionOptions) {
+    this.#token = opts.token;
+    this.#name = opts.name;
+    this.#resume = opts.resume;
+    this.#socket = (opts.socketFactory ?? openSocket)();
+  }
+
+  /** Connects and joins. Resolves once the server has seated us; rejects with a JoinError. */
+  static async create(opts: RoomSessionOptions): Promise<RoomSession> {
+    const session = new RoomSession(opts);
+    try {
+      await session.#start(opts.joinTimeoutMs ?? FIRST_JOIN_TIMEOUT_MS);
+      return session;
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  // --- public reads ---------------------------------------------------------------------------
+  get snapshot(): RoomSnapshot | null {
+    return this.#snapshot;
+  }
+  get me(): Me | null {
+    return this.#me;
+  }
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+  get ended(): EndedReason | null {
+    return this.#ended;
+  }
+  /** The command waiting for its ack, if any (buttons show it and avoid double sends). */
+  get pending(): CommandName | null {
+    return this.#pending;
+  }
+  get failure(): CommandFailure | null {
+    return this.#failure;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // --- derived views --------------------------------------------------------------------------
+  readonly phase: Phase | null = $derived(this.#snapshot?.phase ?? null);
+  readonly title: string = $derived(this.#snapshot?.title ?? '');
+  /** People in the meeting now (including those reconnecting within the grace period). */
+  readonly present: ParticipantView[] = $derived((this.#snapshot?.participants ?? []).filter((p) => p.present));
+  /** Leader and participants, in seat order: the circle. */
+  readonly circle: ParticipantView[] = $derived(this.present.filter((p) => p.role !== 'observer'));
+  /** Observers listen apart from the circle. */
+  readonly observers: ParticipantView[] = $derived(this.present.filter((p) => p.role === 'observer'));
+  readonly byId: ReadonlyMap<ParticipantId, ParticipantView> = $derived(
+    new Map((this.#snapshot?.participants ?? []).map((p) => [p.id, p])),
+  );
+  readonly self: ParticipantView | null = $derived(this.#me ? (this.byId.get(this.#me.id) ?? null) : null);
+  readonly isLeader: boolean = $derived(this.#me?.role === 'leader');
+  readonly isObserver: boolean = $derived(this.#me?.role === 'observer');
+  readonly holderId: ParticipantId | null = $derived(this.#snapshot?.stick.holderId ?? null);
+  readonly holder: ParticipantView | null = $derived(this.holderId ? (this.byId.get(this.holderId) ?? null) : null);
+  readonly iHoldStick: boolean = $derived(this.#me !== null && this.holderId === this.#me.id);
+  /** The queue in order (rule S4: not yet spoken first, then fewer turns, then first come). */
+  readonly queue: ParticipantView[] = $derived(
+    (this.#snapshot?.queue ?? []).map((id) => this.byId.get(id)).filter((p): p is ParticipantView => p !== undefined),
+  );
+  /** 1-based place in the queue, or null when not waiting. */
+  readonly myQueuePosition: number | null = $derived.by(() => {
+    const me = this.#me;
+    if (!me) return null;
+    const i = (this.#snapshot?.queue ?? []).indexOf(me.id);
+    return i === -1 ? null : i + 1;
+  });
+  /**
+   * Leader only: people in the circle who have not taken a turn yet (a quiet aid to make room
+   * for every voice, never shown to others). Empty for everyone else.
+   */
+  readonly notHeardYet: ParticipantView[] = $derived(
+    this.isLeader ? this.circle.filter((p) => p.turns === 0 && p.id !== this.#me?.id) : [],
+  );
+  readonly round: { current: number; total: number } | null = $derived.by(() => {
+    const r = this.#snapshot?.round;
+    if (!r) return null;
+    return { current: Math.min(r.index + 1, r.order.length), total: r.order.length };
+  });
+  /** Who "pass to next" gives the stick to: the next in the round, or the head of the queue. */
+  readonly next: NextStep = $derived.by((): NextStep => {
+    const s = this.#snapshot;
+    if (!s) return { kind: 'nobody' };
+    if (s.round) {
+      const { order, index } = s.round;
+      const holderId = s.stick.holderId;
+      const start = holderId !== null && order[index] === holderId ? index + 1 : index;
+      for (let i = start; i < order.length; i++) {
+        const p = this.byId.get(order[i]!);
+        if (p && p.present && p.role !== 'observer') return { kind: 'person', person: p };
+      }
+      return { kind: 'roundEnd' };
+    }
+    const head = this.queue[0];
+    return head ? { kind: 'person', person: head } : { kind: 'nobody' };
+  });
+  /** Whom the leader may hand the stick to directly (rule S6): anyone in the circle but the holder. */
+  readonly passTargets: ParticipantView[] = $derived(this.circle.filter((p) => p.id !== this.holderId));
+  /** Commands can be sent: seated, connected, not ended. */
+  readonly live: boolean = $derived(this.#status === 'connected' && this.#ended === null);
+
+  // --- commands -------------------------------------------------------------------------------
+  raiseHand = () => this.#command('raiseHand', {});
+  lowerHand = () => this.#command('lowerHand', {});
+  /** "I'm done": the holder gives the stick back after speaking. */
+  releaseStick = () => this.#command('releaseStick', {});
+  /** "Pass": the right to silence (rule S7), as ordinary as being done. */
+  declineStick = () => this.#command('declineStick', {});
+  /** Leader: to the next person (no `to`), or to a chosen person. */
+  passStick = (to?: ParticipantId) => this.#command('passStick', to === undefined ? {} : { to });
+  takeStick = () => this.#command('takeStick', {});
+  startRound = () => this.#command('startRound', {});
+  endRound = () => this.#command('endRound', {});
+  startMeeting = () => this.#command('startMeeting', {});
+  closeMeeting = () => this.#command('closeMeeting', {});
+
+  /** Leaves the meeting: the seat is given up on the server and this session ends. */
+  async leave(): Promise<void> {
+    if (this.#ended !== null || this.#closed) return;
+    this.#leaving = true;
+    if (this.#socket.connected) await call(this.#socket, 'leave', {}, 5_000);
+    this.#end('left');
+  }
+
+  dismissFailure(): void {
+    this.#failure = null;
+  }
+
+  /** Registers a listener for `close()`. Returns the unsubscribe function. */
+  onClose(listener: () => void): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Disconnects and releases everything. Safe to call twice. The last snapshot stays readable. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#socket.off('connect', this.#onConnect);
+    this.#socket.off('disconnect', this.#onDisconnect);
+    this.#socket.off('state', this.#onState);
+    this.#socket.off('ended', this.#onEnded);
+    this.#socket.disconnect();
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.#onOnline);
+      window.removeEventListener('offline', this.#onOffline);
+    }
+    if (this.#status !== 'ended') this.#status = 'ended';
+    this.#firstJoin?.reject(new JoinError({ code: 'offline', message: '' }));
+    this.#firstJoin = null;
+    for (const listener of this.#closeListeners) listener();
+    this.#closeListeners.clear();
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+  #start(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#firstJoin = null;
+        reject(new JoinError({ code: this.#socket.connected ? 'timeout' : 'offline', message: '' }));
+      }, timeoutMs);
+      this.#firstJoin = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.#socket.on('connect', this.#onConnect);
+      this.#socket.on('disconnect', this.#onDisconnect);
+      this.#socket.on('state', this.#onState);
+      this.#socket.on('ended', this.#onEnded);
+      if (typeof window !== 'undefined') {
+        window.addEventListener('online', this.#onOnline);
+        window.addEventListener('offline', this.#onOffline);
+      }
+      this.#socket.connect();
+    });
+  }
+
+  #onConnect = (): void => {
+    if (this.#ended !== null || this.#closed) return;
+    void this.#join();
+  };
+
+  #onDisconnect = (reason: string): void => {
+    if (this.#ended !== null || this.#closed) return;
+    // Any join still in flight belongs to the old connection.
+    this.#joinAttempt += 1;
+    this.#status = typeof navigator !== 'undefined' && navigator.onLine === false ? 'offline' : 'reconnecting';
+    // Socket.IO retries by itself except when the server closed the connection on purpose
+    // without ending our session (e.g. a restart): then we knock again after a moment.
+    if (reason === 'io server disconnect') this.#scheduleReconnect();
+  };
+
+  #onOnline = (): void => {
+    if (this.#ended !== null || this.#closed) return;
+    if (!this.#socket.connected) {
+      this.#status = 'reconnecting';
+      this.#socket.connect();
+    }
+  };
+
+  #onOffline = (): void => {
+    if (this.#ended !== null || this.#closed) return;
+    this.#status = 'offline';
+  };
+
+  #onState = (snapshot: RoomSnapshot): void => {
+    this.#apply(snapshot);
+  };
+
+  #onEnded = (info: { reason: 'superseded' | 'left' }): void => {
+    if (info.reason === 'superseded') this.#end('superseded');
+    else this.#end(this.#leaving ? 'left' : 'leftElsewhere');
+  };
+
+  /** Keeps the newest snapshot: versions only go up, and every snapshot is complete. */
+  #apply(snapshot: RoomSnapshot): void {
+    const current = this.#snapshot;
+    if (current && (snapshot.meetingId !== current.meetingId || snapshot.version <= current.version)) return;
+    this.#snapshot = snapshot;
+    if (snapshot.phase === 'closed' && this.#me) seats.forget(snapshot.meetingId, this.#me.role);
+  }
+
+  async #join(): Promise<void> {
+    const attempt = ++this.#joinAttempt;
+    clearTimeout(this.#retryTimer);
+    const payload: PayloadOf<'join'> = { token: this.#token, name: this.#name, protocolVersion: PROTOCOL_VERSION };
+    if (this.#resume !== undefined) payload.resume = this.#resume;
+    const res = await call(this.#socket, 'join', payload);
+    if (attempt !== this.#joinAttempt || this.#closed || this.#ended !== null) return;
+
+    if (res.ok) {
+      this.#rejoinFailures = 0;
+      this.#resume = res.resume;
+      this.#me = res.me;
+      this.#apply(res.state);
+      const self = res.state.participants.find((p) => p.id === res.me.id);
+      if (self) this.#name = self.name;
+      seats.save({ meetingId: res.state.meetingId, role: res.me.role, participantId: res.me.id, name: this.#name, resume: res.resume });
+      this.#status = 'connected';
+      this.#firstJoin?.resolve();
+      this.#firstJoin = null;
+      return;
+    }
+
+    if (this.#firstJoin) {
+      // Before the first seat there is nothing to restore: the caller decides what to show.
+      this.#firstJoin.reject(new JoinError(res.error));
+      this.#firstJoin = null;
+      return;
+    }
+    if (RETRYABLE.has(res.error.code)) {
+      const delay = REJOIN_RETRY_MS[Math.min(this.#rejoinFailures, REJOIN_RETRY_MS.length - 1)]!;
+      this.#rejoinFailures += 1;
+      this.#retryTimer = setTimeout(() => {
+        if (this.#socket.connected) void this.#join();
+      }, delay);
+      return;
+    }
+    this.#end(res.error.code === 'wrong_phase' ? 'closed' : 'lost');
+  }
+
+  #scheduleReconnect(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (this.#ended === null && !this.#closed && !this.#socket.connected) this.#socket.connect();
+    }, 1_000);
+  }
+
+  /** The session is over on the server's side: stop reconnecting, keep the last picture. */
+  #end(reason: EndedReason): void {
+    if (this.#ended !== null) return;
+    this.#ended = reason;
+    this.#status = 'ended';
+    this.#pending = null;
+    clearTimeout(this.#retryTimer);
+    const meetingId = this.#snapshot?.meetingId;
+    const role = this.#me?.role;
+    if (meetingId && role) {
+      // Superseded or left: this tab lets go, the browser may still offer "go back in".
+      if (reason === 'closed' || reason === 'lost') seats.forget(meetingId, role);
+      else seats.forgetTab(meetingId, role);
+    }
+    this.#socket.disconnect();
+  }
+
+  async #command<C extends CommandName>(command: C, payload: PayloadOf<C>): Promise<boolean> {
+    if (this.#ended !== null || this.#closed) return false;
+    this.#failure = null;
+    this.#pending = command;
+    const res = await call(this.#socket, command, payload);
+    if (this.#pending === command) this.#pending = null;
+    if (!res.ok) {
+      this.#failure = { command, error: res.error, at: Date.now() };
+      return false;
+    }
+    return true;
+  }
+}

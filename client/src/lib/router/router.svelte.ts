@@ -1,0 +1,53 @@
+/**
+ * Hash routing: `#/` the create page, `#/join/<token>` a meeting. Tokens stay in the fragment,
+ * which browsers never send to the server, so they never reach its logs.
+ */
+export type Route = { name: 'create' } | { name: 'join'; token: string } | { name: 'notFound' };
+
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '');
+  if (path === '' || path === '/') return { name: 'create' };
+  const join = /^\/join\/([^/?#]+)\/?$/.exec(path);
+  if (join?.[1]) {
+    try {
+      return { name: 'join', token: decodeURIComponent(join[1]) };
+    } catch {
+      return { name: 'join', token: '' };
+    }
+  }
+  return { name: 'notFound' };
+}
+
+export class HashRouter {
+  #route = $state.raw<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash));
+
+  get route(): Route {
+    return this.#route;
+  }
+
+  /** Starts following `location.hash`; returns the stop function (for `$effect`). */
+  listen(): () => void {
+    const onChange = () => {
+      this.#route = parseHash(location.hash);
+    };
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }
+
+  static href(route: Route): string {
+    switch (route.name) {
+      case 'create':
+        return '#/';
+      case 'join':
+        return `#/join/${encodeURIComponent(route.token)}`;
+      case 'notFound':
+        return '#/404';
+      default:
+        return assertNever(route);
+    }
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected route ${JSON.stringify(x)}`);
+}
