@@ -48,8 +48,9 @@ type Handler<K extends MediaCommandName> = (
 
 type ServiceEvents = { closed: [] };
 
-/** A room snapshot with nobody left in it, or a closed meeting: nothing to keep for it. */
-const isOver = (s: RoomSnapshot) => s.phase === 'closed' || !s.participants.some((p) => p.present);
+/** Nobody is left in the meeting: nothing to keep for it. (A closed meeting is kept while people
+ * read its end screen, so that media requests get `wrong_phase`.) */
+const isOver = (s: RoomSnapshot) => !s.participants.some((p) => p.present);
 
 export class MediaService extends EventEmitter<ServiceEvents> {
   readonly #config: MediaConfig;
