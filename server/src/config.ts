@@ -17,6 +17,8 @@ export const ConfigSchema = z.object({
   OPEN_MEETING_TTL_HOURS: z.coerce.number().positive().default(48),
   /** How long a dropped connection keeps its seat and queue place. */
   GRACE_SECONDS: num(60),
+  /** How often a server process proves it is alive; peers reap it after three missed beats. */
+  HEARTBEAT_MS: num(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().optional(),
   /** Set to "false" to run without audio (no mediasoup worker). */

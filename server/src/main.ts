@@ -16,6 +16,7 @@ const server = await startServer({
   personalDataTtlHours: config.PERSONAL_DATA_TTL_HOURS,
   openMeetingTtlHours: config.OPEN_MEETING_TTL_HOURS,
   media: config.MEDIA === 'true',
+  heartbeatMs: config.HEARTBEAT_MS,
   logger,
 });
 const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;

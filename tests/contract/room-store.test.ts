@@ -110,14 +110,22 @@ describe.each(implementations)('RoomStore contract: %s', (_name, make) => {
 
   it('reports server processes whose heartbeat expired, with their rooms', async () => {
     const s = await make();
-    await s.heartbeat('alive', 60_000, ['x']);
-    await s.heartbeat('dying', 50, ['a', 'b']);
+    expect(await s.heartbeat('alive', 60_000)).toBe(false);
+    expect(await s.heartbeat('alive', 60_000)).toBe(true);
+    await s.addNodeRoom('alive', 'x');
+    await s.heartbeat('dying', 50);
+    await s.addNodeRoom('dying', 'a');
+    await s.addNodeRoom('dying', 'b');
+    await s.addNodeRoom('dying', 'c');
+    await s.removeNodeRoom('dying', 'c');
     await new Promise((r) => setTimeout(r, 120));
     const lost = await s.lostNodes();
     expect(lost.map((l) => l.nodeId)).toEqual(['dying']);
     expect(lost[0]!.meetingIds.sort()).toEqual(['a', 'b']);
     await s.forgetNode('dying');
     expect(await s.lostNodes()).toEqual([]);
+    // A process that was reaped learns it on its next beat.
+    expect(await s.heartbeat('dying', 50)).toBe(false);
     await s.close();
   });
 });

@@ -5,10 +5,12 @@ import {
   type ClientToServerEvents,
   type CreateMeetingResponse,
   type JoinResult,
-  type Result,
   type RoomSnapshot,
   type ServerToClientEvents,
 } from '@peer-circle/shared';
+
+/** An ack as tests read it: ok, or an error with a code and a message. */
+export type Reply = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -44,7 +46,7 @@ export class Member {
       socket.once('connect_error', reject);
     });
     const r = await m.call('join', { token, name, protocolVersion: PROTOCOL_VERSION, ...(opts.resume ? { resume: opts.resume } : {}) });
-    if (!r.ok) throw new Error(`join failed: ${r.error.code} ${r.error.message}`);
+    if (!r.ok) throw new Error(`join failed: ${r.error?.code} ${r.error?.message}`);
     const jr = r as unknown as JoinResult;
     m.me = jr.me;
     m.resume = jr.resume;
@@ -60,10 +62,10 @@ export class Member {
   }
 
   /** Emits with an ack; resolves with the server's Result. */
-  call(event: string, payload?: unknown): Promise<Result & Record<string, unknown>> {
+  call(event: string, payload?: unknown): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no ack for ${event}`)), 5000);
-      (this.socket.emit as (...a: unknown[]) => void)(event, payload, (r: Result & Record<string, unknown>) => {
+      (this.socket.emit as (...a: unknown[]) => void)(event, payload, (r: Reply) => {
         clearTimeout(t);
         resolve(r);
       });

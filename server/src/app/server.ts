@@ -91,6 +91,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   });
   if (o.redisUrl) {
     adapterRedis = new Redis(o.redisUrl);
+    adapterRedis.on('error', (err) => logger.warn({ err: err.message }, 'adapter redis error'));
     io.adapter(createAdapter(adapterRedis, { streamName: `${o.redisPrefix ?? 'pc:'}socket.io` }));
   }
 
@@ -126,8 +127,16 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
       .catch((err: unknown) => logger.error({ err }, 'deadline tick failed'))
       .finally(() => (busy = false));
   }, tickMs);
+  let beats = 0;
   const beat = async () => {
-    await store.heartbeat(nodeId, heartbeatMs * 3, transport.meetingIds());
+    const known = await store.heartbeat(nodeId, heartbeatMs * 3);
+    if (!known && beats > 0) {
+      // Peers declared this process dead (it stalled) and released its seats' connections:
+      // drop our sockets so every client re-joins with its resume secret and is counted again.
+      logger.warn({ nodeId }, 'this process was reaped while alive; asking clients to rejoin');
+      transport.dropAll();
+    }
+    beats += 1;
     await service.reapLostNodes(nodeId);
   };
   await beat();

@@ -15,7 +15,7 @@ export class MemoryRoomStore implements RoomStore {
   readonly #rooms = new Map<string, Entry>();
   readonly #tokens = new Map<string, TokenGrant & { expiresAt: number }>();
   readonly #deadlines = new Map<string, number>();
-  readonly #nodes = new Map<string, { expiresAt: number; meetingIds: string[] }>();
+  readonly #nodes = new Map<string, { expiresAt: number; meetingIds: Set<string> }>();
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
@@ -91,13 +91,25 @@ export class MemoryRoomStore implements RoomStore {
     return due;
   }
 
-  async heartbeat(nodeId: string, ttlMs: number, meetingIds: string[]): Promise<void> {
-    this.#nodes.set(nodeId, { expiresAt: this.clock() + ttlMs, meetingIds: [...meetingIds] });
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    const known = this.#nodes.get(nodeId);
+    this.#nodes.set(nodeId, { expiresAt: this.clock() + ttlMs, meetingIds: known?.meetingIds ?? new Set() });
+    return known !== undefined;
+  }
+
+  async addNodeRoom(nodeId: string, meetingId: string): Promise<void> {
+    const n = this.#nodes.get(nodeId) ?? { expiresAt: this.clock(), meetingIds: new Set<string>() };
+    n.meetingIds.add(meetingId);
+    this.#nodes.set(nodeId, n);
+  }
+
+  async removeNodeRoom(nodeId: string, meetingId: string): Promise<void> {
+    this.#nodes.get(nodeId)?.meetingIds.delete(meetingId);
   }
 
   async lostNodes(): Promise<{ nodeId: string; meetingIds: string[] }[]> {
     const now = this.clock();
-    return [...this.#nodes].filter(([, n]) => n.expiresAt <= now).map(([nodeId, n]) => ({ nodeId, meetingIds: n.meetingIds }));
+    return [...this.#nodes].filter(([, n]) => n.expiresAt <= now).map(([nodeId, n]) => ({ nodeId, meetingIds: [...n.meetingIds] }));
   }
 
   async forgetNode(nodeId: string): Promise<void> {

@@ -31,8 +31,11 @@ export interface RoomStore {
   commit(meetingId: string, expectedVersion: number, next: RoomState, opts: CommitOptions): Promise<CommitResult>;
   /** Rooms whose deadline is at or before `now` (at most `limit`). */
   dueRooms(now: number, limit: number): Promise<string[]>;
-  /** Marks this server process alive for `ttlMs`, recording which rooms it holds connections in. */
-  heartbeat(nodeId: string, ttlMs: number, meetingIds: string[]): Promise<void>;
+  /** Marks this server process alive for `ttlMs`. False if it was not known (first beat, or reaped). */
+  heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
+  /** Records that this process holds connections in a room, before they are committed. */
+  addNodeRoom(nodeId: string, meetingId: string): Promise<void>;
+  removeNodeRoom(nodeId: string, meetingId: string): Promise<void>;
   /** Server processes whose heartbeat expired, with the rooms they held; forget them afterwards. */
   lostNodes(): Promise<{ nodeId: string; meetingIds: string[] }[]>;
   forgetNode(nodeId: string): Promise<void>;

@@ -104,11 +104,17 @@ export class RedisRoomStore implements RoomStore {
     return this.#redis.zrangebyscore(this.#keys.deadlines, '-inf', now, 'LIMIT', 0, limit);
   }
 
-  async heartbeat(nodeId: string, ttlMs: number, meetingIds: string[]): Promise<void> {
-    const k = this.#keys;
-    const m = this.#redis.multi().zadd(k.nodes, Date.now() + ttlMs, nodeId).del(k.nodeRooms(nodeId));
-    if (meetingIds.length > 0) m.sadd(k.nodeRooms(nodeId), ...meetingIds);
-    await m.exec();
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    const added = await this.#redis.zadd(this.#keys.nodes, Date.now() + ttlMs, nodeId);
+    return Number(added) === 0;
+  }
+
+  async addNodeRoom(nodeId: string, meetingId: string): Promise<void> {
+    await this.#redis.sadd(this.#keys.nodeRooms(nodeId), meetingId);
+  }
+
+  async removeNodeRoom(nodeId: string, meetingId: string): Promise<void> {
+    await this.#redis.srem(this.#keys.nodeRooms(nodeId), meetingId);
   }
 
   async lostNodes(): Promise<{ nodeId: string; meetingIds: string[] }[]> {

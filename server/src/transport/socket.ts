@@ -12,6 +12,7 @@ import {
   type CommandName,
   type Fail,
   type JoinResult,
+  type Payload,
   type Result,
 } from '@peer-circle/shared';
 import { toSnapshot, type MemberCommand } from '../room/index.ts';
@@ -68,10 +69,25 @@ export class Transport {
     return [...this.#rooms.keys()];
   }
 
-  #track(meetingId: string, delta: number): void {
-    const n = (this.#rooms.get(meetingId) ?? 0) + delta;
+  /**
+   * Counts sessions (and joins under way) per meeting on this process. The store learns of a
+   * room before the first join commits, so a crash at any moment leaves a record to reap.
+   */
+  async #track(meetingId: string, delta: number): Promise<void> {
+    const before = this.#rooms.get(meetingId) ?? 0;
+    const n = before + delta;
     if (n <= 0) this.#rooms.delete(meetingId);
     else this.#rooms.set(meetingId, n);
+    const store = this.#o.service.store;
+    if (before === 0 && n > 0) await store.addNodeRoom(this.#o.nodeId, meetingId);
+    else if (n <= 0 && before > 0) await store.removeNodeRoom(this.#o.nodeId, meetingId).catch(() => {});
+  }
+
+  /** Ends every session on this process: their clients reconnect and resume their seats. */
+  dropAll(): void {
+    for (const socket of this.#o.io.sockets.sockets.values()) {
+      if (socket.data.session) socket.disconnect(true);
+    }
   }
 
   /** Tells a connection (on any process) that its seat is gone, and disconnects it. */
@@ -94,7 +110,7 @@ export class Transport {
     if (!session) return undefined;
     socket.data.session = undefined;
     void socket.leave(meetingRoom(session.meetingId));
-    this.#track(session.meetingId, -1);
+    void this.#track(session.meetingId, -1);
     this.#o.hooks?.onSessionEnded?.(session);
     return session;
   }
@@ -130,41 +146,16 @@ export class Transport {
       const grant = await service.resolveToken(p.token);
       if (!grant) return reply(fail('not_found', 'This link does not work any more. Ask the leader for a new one.'));
       const connId = `${this.#o.nodeId}:${socket.id}`;
-      let participantId: string;
-      let resume: string;
-      let result;
-      if (p.resume) {
-        resume = p.resume;
-        result = await service.execute(grant.meetingId, { kind: 'system' }, { type: 'resume', resumeHash: sha256(p.resume), role: grant.role, connId });
-        if (!result.ok) return reply(result);
-        participantId = result.state.participants.find((x) => x.resumeHash === sha256(resume))!.id;
-      } else {
-        resume = newSecret();
-        participantId = newId();
-        result = await service.execute(
-          grant.meetingId,
-          { kind: 'system' },
-          { type: 'join', participantId, name: p.name, role: grant.role, resumeHash: sha256(resume), connId },
-        );
-        if (!result.ok) return reply(result);
+      await this.#track(grant.meetingId, 1);
+      let joined: Result<JoinResult>;
+      try {
+        joined = await this.#join(socket, grant, p, connId);
+      } catch (err) {
+        logger.error({ err, meetingId: grant.meetingId }, 'join failed');
+        joined = fail('internal', 'Something went wrong on our side. Please try again.');
       }
-      if (!socket.connected) {
-        // The connection dropped while joining: start its grace period now.
-        await service.execute(grant.meetingId, { kind: 'system' }, { type: 'disconnect', participantId, connId });
-        return;
-      }
-      socket.data.session = { meetingId: grant.meetingId, participantId, role: grant.role, connId };
-      this.#track(grant.meetingId, 1);
-      await socket.join(meetingRoom(grant.meetingId));
-      logger.info({ meetingId: grant.meetingId, participantId, role: grant.role, resumed: Boolean(p.resume) }, 'joined');
-      this.#o.hooks?.onSocket?.(socket);
-      const ok: Result<JoinResult> = {
-        ok: true,
-        me: { id: participantId, role: grant.role },
-        resume,
-        state: toSnapshot(result.state, service.clock()),
-      };
-      reply(ok);
+      if (!joined.ok) await this.#track(grant.meetingId, -1);
+      reply(joined);
     });
 
     for (const name of COMMAND_NAMES) {
@@ -189,6 +180,33 @@ export class Transport {
         .finally(() => this.#pending.delete(p));
       this.#pending.add(p);
     });
+  }
+
+  /** Takes a new seat, or restores one with the resume secret (rule S9). */
+  async #join(
+    socket: AppSocket,
+    grant: { meetingId: string; role: Session['role'] },
+    p: Payload<'join'>,
+    connId: string,
+  ): Promise<Result<JoinResult>> {
+    const { service, logger } = this.#o;
+    const resume = p.resume ?? newSecret();
+    const resumeHash = sha256(resume);
+    const result = p.resume
+      ? await service.execute(grant.meetingId, { kind: 'system' }, { type: 'resume', resumeHash, role: grant.role, connId })
+      : await service.execute(grant.meetingId, { kind: 'system' }, { type: 'join', participantId: newId(), name: p.name, role: grant.role, resumeHash, connId });
+    if (!result.ok) return result;
+    const participantId = result.state.participants.find((x) => x.resumeHash === resumeHash)!.id;
+    if (!socket.connected) {
+      // The connection dropped while joining: start its grace period now.
+      await service.execute(grant.meetingId, { kind: 'system' }, { type: 'disconnect', participantId, connId });
+      return fail('conflict', 'The connection closed while joining.');
+    }
+    socket.data.session = { meetingId: grant.meetingId, participantId, role: grant.role, connId };
+    await socket.join(meetingRoom(grant.meetingId));
+    logger.info({ meetingId: grant.meetingId, participantId, role: grant.role, resumed: Boolean(p.resume) }, 'joined');
+    this.#o.hooks?.onSocket?.(socket);
+    return { ok: true, me: { id: participantId, role: grant.role }, resume, state: toSnapshot(result.state, service.clock()) };
   }
 
   async #command(socket: AppSocket, name: CommandName, payload: unknown): Promise<Result> {
