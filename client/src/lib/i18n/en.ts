@@ -239,6 +239,32 @@ export const en = {
     offline: 'You are not connected right now. We are reconnecting — please try again in a moment.',
     unknown: 'Something went wrong. Please try again.',
   },
+  audio: {
+    heading: 'Sound',
+    micOn: 'Turn on my microphone',
+    micOnHint: 'Others hear you only while you hold the stick.',
+    micStarting: 'Turning on your microphone…',
+    micOff: 'Turn off my microphone',
+    micOffHint: 'Your microphone is off.',
+    heard: 'You are heard',
+    notHeard: "Others can't hear you now",
+    notHeardHint: 'When the stick comes to you, others will hear you.',
+    connectingVoice: 'Connecting your voice…',
+    micError: {
+      denied: 'The browser did not allow the microphone. You can allow it in the browser settings and try again.',
+      notFound: 'No microphone was found. Plug one in and try again.',
+      failed: 'Your microphone could not be turned on. Please try again.',
+    },
+    enableSound: 'Enable sound',
+    enableSoundHint: 'Your browser keeps the sound off until you press this button.',
+    observerHint: 'You are listening. Observers do not use a microphone here.',
+    connecting: 'Connecting the sound…',
+    failed: 'The sound is not working right now. We keep trying by ourselves.',
+    volumesHeading: 'Volume of each person',
+    volumeFor: 'Volume for {{name}}',
+    volumeValue: '{{value}} percent',
+    speaking: 'speaking',
+  },
 } as const;
 
 /** The shape every language file has: the same nesting, strings at the leaves. */
