@@ -1,10 +1,10 @@
 /** Geometry and labels for drawing people around the circle. */
 
-/** Up to two initials from a name, grapheme-safe enough for names with accents or emoji. */
+/** One or two initials from a name (first and last word), code-point safe for accents and emoji. */
 export function initials(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
   const first = (w: string | undefined) => (w ? (Array.from(w)[0] ?? '') : '');
-  const letters = words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : Array.from(words[0] ?? '?').slice(0, 2).join('');
+  const letters = words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : first(words[0]) || '?';
   return letters.toLocaleUpperCase();
 }
 

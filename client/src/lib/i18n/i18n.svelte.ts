@@ -52,6 +52,7 @@ class Locale {
       // Svelte escapes text itself; escaping here would double-escape names like "Anna & Ben".
       interpolation: { escapeValue: false },
       returnNull: false,
+      showSupportNotice: false,
     });
     this.set(pickLanguage());
   }

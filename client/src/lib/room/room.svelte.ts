@@ -90,6 +90,8 @@ export class RoomSession {
   #name: string;
   #resume: string | undefined;
   #joinAttempt = 0;
+  /** The current connection has been answered by a successful join. */
+  #seated = false;
   #rejoinFailures = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #leaving = false;
@@ -296,6 +298,7 @@ export class RoomSession {
     if (this.#ended !== null || this.#closed) return;
     // Any join still in flight belongs to the old connection.
     this.#joinAttempt += 1;
+    this.#seated = false;
     this.#status = typeof navigator !== 'undefined' && navigator.onLine === false ? 'offline' : 'reconnecting';
     // Socket.IO retries by itself except when the server closed the connection on purpose
     // without ending our session (e.g. a restart): then we knock again after a moment.
@@ -304,10 +307,13 @@ export class RoomSession {
 
   #onOnline = (): void => {
     if (this.#ended !== null || this.#closed) return;
-    if (!this.#socket.connected) {
-      this.#status = 'reconnecting';
-      this.#socket.connect();
+    if (this.#socket.connected) {
+      // The connection survived the blip: nothing was lost.
+      if (this.#seated) this.#status = 'connected';
+      return;
     }
+    this.#status = 'reconnecting';
+    this.#socket.connect();
   };
 
   #onOffline = (): void => {
@@ -342,13 +348,14 @@ export class RoomSession {
 
     if (res.ok) {
       this.#rejoinFailures = 0;
+      this.#seated = true;
       this.#resume = res.resume;
       this.#me = res.me;
       this.#apply(res.state);
       const self = res.state.participants.find((p) => p.id === res.me.id);
       if (self) this.#name = self.name;
       seats.save({ meetingId: res.state.meetingId, role: res.me.role, participantId: res.me.id, name: this.#name, resume: res.resume });
-      this.#status = 'connected';
+      this.#status = typeof navigator !== 'undefined' && navigator.onLine === false ? 'offline' : 'connected';
       this.#firstJoin?.resolve();
       this.#firstJoin = null;
       return;
