@@ -17,6 +17,7 @@ import { RedisRoomStore } from '../store/redis.ts';
 import type { RoomStore } from '../store/port.ts';
 import { Transport, type TransportHooks } from '../transport/socket.ts';
 import type { AppServer } from '../transport/session.ts';
+import type { MediaService } from '../media/index.ts';
 import { createHttpApp } from '../http/app.ts';
 import { createLogger } from '../logger.ts';
 
@@ -50,7 +51,7 @@ export interface RunningServer {
   http: HttpServer;
   service: RoomService;
   store: RoomStore;
-  media: { stats(): Record<string, number>; close(): Promise<void> } | null;
+  media: MediaService | null;
   close(): Promise<void>;
 }
 
@@ -95,12 +96,12 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     io.adapter(createAdapter(adapterRedis, { streamName: `${o.redisPrefix ?? 'pc:'}socket.io` }));
   }
 
-  let media: (RunningServer['media'] & Record<string, unknown>) | null = null;
+  let media: MediaService | null = null;
   const hooks: TransportHooks = {};
   if (o.media !== false) {
     const m = await import('../media/index.ts');
     const ms = await m.MediaService.create({ config: m.mediaConfigFromEnv(process.env), logger });
-    media = ms as unknown as NonNullable<typeof media>;
+    media = ms;
     hooks.onSocket = (socket) => ms.registerSocket(socket);
     hooks.onSessionEnded = (s) => ms.onSessionEnded(s.meetingId, s.participantId);
     service.onCommitted(({ snapshot }) => ms.onRoomChanged(snapshot));
