@@ -61,6 +61,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
   readonly #opening = new Map<string, Promise<MeetingMedia>>();
   readonly #snapshots = new Map<string, RoomSnapshot>();
   readonly #signals = new WeakMap<AppSocket, PeerSignal>();
+  readonly #registered = new WeakSet<AppSocket>();
   #closed = false;
 
   static async create(opts: MediaServiceOptions): Promise<MediaService> {
@@ -91,7 +92,16 @@ export class MediaService extends EventEmitter<ServiceEvents> {
    * the room transport after `join`); without it every request is refused with `forbidden`.
    */
   registerSocket(socket: AppSocket): void {
+    // Called after every successful join; a socket that joins again keeps its one set of handlers.
+    if (this.#registered.has(socket)) return;
+    this.#registered.add(socket);
     const signal = this.#signalFor(socket);
+    // Every snapshot this node delivers to a person with media also reaches media, including
+    // snapshots committed on other nodes and broadcast through the adapter. Older versions are
+    // ignored, so the same snapshot seen through several sockets costs one map lookup each.
+    socket.onAnyOutgoing((event: string, ...args: unknown[]) => {
+      if (event === 'state' && args[0]) this.onRoomChanged(args[0] as RoomSnapshot);
+    });
     const on = socket.on.bind(socket) as unknown as (event: string, fn: (...args: unknown[]) => void) => void;
     for (const name of MEDIA_COMMAND_NAMES) {
       on(name, (payload: unknown, ack: unknown) => {
