@@ -1,6 +1,6 @@
 /**
- * Ties the page's audio to the room seat: one MediaSession per seat, (re)started whenever the
- * seat is live on a new connection, closed when the seat ends or the room view goes away.
+ * Ties the page's audio to the room seat: one MediaSession per seat socket, (re)started whenever
+ * the seat is live on a new connection, closed when the seat ends or the room view goes away.
  */
 import { untrack } from 'svelte';
 import { MediaSession } from '../../lib/media/media.svelte.ts';
@@ -16,17 +16,30 @@ export interface SeatForAudio {
   readonly ended: string | null;
 }
 
-/** Call during component initialisation (it uses `$effect`). */
-export function useRoomAudio(seat: SeatForAudio): MediaSession {
-  const media = MediaSession.create({ socket: seat.socket });
+/**
+ * Call during component initialisation (it uses `$effect`), with a getter so a new seat gets a
+ * new MediaSession. `media` is null until the component is mounted.
+ */
+export function useRoomAudio(seat: () => SeatForAudio): { readonly media: MediaSession | null } {
+  let media = $state.raw<MediaSession | null>(null);
   $effect(() => {
-    const live = seat.live;
-    const ended = seat.ended;
+    const socket = seat().socket;
+    const m = untrack(() => MediaSession.create({ socket }));
+    media = m;
+    return () => m.close();
+  });
+  $effect(() => {
+    const m = media;
+    const { live, ended } = seat();
+    if (!m) return;
     untrack(() => {
-      if (ended !== null) media.close();
-      else if (live) media.sync();
+      if (ended !== null) m.close();
+      else if (live) m.sync();
     });
   });
-  $effect(() => () => media.close());
-  return media;
+  return {
+    get media() {
+      return media;
+    },
+  };
 }

@@ -142,6 +142,10 @@ export class RoomSession {
   get closed(): boolean {
     return this.#closed;
   }
+  /** The seat's socket, for the audio module: media signalling rides the same connection. */
+  get socket(): AppSocket {
+    return this.#socket;
+  }
 
   // --- derived views --------------------------------------------------------------------------
   readonly phase: Phase | null = $derived(this.#snapshot?.phase ?? null);
