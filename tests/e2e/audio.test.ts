@@ -7,11 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
-import type { MediaDebug } from '../../client/src/lib/media/media.svelte.ts';
 import { testServer } from '../helpers/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { createMeeting, Member } from '../helpers/client.ts';
 import { sleep } from '../helpers/media.ts';
+
+/** What the page exposes as `window.__peerCircleMedia` (client/src/lib/media/media.svelte.ts). */
+interface MediaDebug {
+  producerId: string | null;
+  micOn: boolean;
+  inboundBytes(): Promise<number>;
+  outboundBytes(): Promise<number>;
+}
 
 let srv: RunningServer;
 let browser: Browser;
