@@ -85,11 +85,12 @@ export class JoinFlow {
     if (stage.kind !== 'form' && stage.kind !== 'room') return;
     const info = stage.info;
     const seat = seats.browser(info.meetingId, info.role);
-    if (stage.kind === 'room') {
-      stage.session.close();
-      this.#stage = { kind: 'form', info, offer: seat, notice: null };
+    // The ended notice stays up (with its button busy) until the new seat is ready.
+    if (stage.kind === 'room') stage.session.close();
+    if (!seat) {
+      if (stage.kind === 'room') this.#stage = { kind: 'form', info, offer: null, notice: t('join.errors.seatLost') };
+      return;
     }
-    if (!seat) return;
     await this.#enter(info, seat.name, seat.resume);
   }
 

@@ -148,7 +148,8 @@ export class RoomSession {
   }
 
   // --- derived views --------------------------------------------------------------------------
-  readonly phase: Phase | null = $derived(this.#snapshot?.phase ?? null);
+  /** The meeting's phase; 'closed' too when it ended while we were away (no newer snapshot came). */
+  readonly phase: Phase | null = $derived(this.#ended === 'closed' ? 'closed' : (this.#snapshot?.phase ?? null));
   readonly title: string = $derived(this.#snapshot?.title ?? '');
   /** People in the meeting now (including those reconnecting within the grace period). */
   readonly present: ParticipantView[] = $derived((this.#snapshot?.participants ?? []).filter((p) => p.present));
