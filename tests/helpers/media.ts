@@ -139,9 +139,13 @@ export class NodePeer implements PeerSignal {
 
 export const OPUS_PT = 100;
 
+/** Header extension id used for RFC 6464 audio levels in our crafted packets. */
+export const AUDIO_LEVEL_EXT_ID = 1;
+
 export function opusRtpParameters(ssrc: number) {
   return {
     codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
+    headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: AUDIO_LEVEL_EXT_ID }],
     encodings: [{ ssrc }],
     rtcp: { cname: `cname-${ssrc}` },
   };
@@ -155,27 +159,41 @@ export class RtpSender {
   #ts = Math.floor(Math.random() * 2 ** 31);
   packets = 0;
 
+  /** -dBov carried in the audio level header extension (0 = loudest, 127 = silence); null: none. */
+  audioLevel: number | null = null;
+
   constructor(
     readonly port: number,
     readonly ssrc: number,
     readonly intervalMs = 20,
   ) {}
 
-  static packet(seq: number, ts: number, ssrc: number, payloadBytes = 80): Buffer {
-    const b = Buffer.alloc(12 + payloadBytes);
-    b[0] = 0x80; // V=2, no padding, no extension, CC=0
+  /**
+   * One RTP packet (RFC 3550) with an Opus payload of random bytes; with `audioLevel`, a one-byte
+   * header extension (RFC 8285) carrying the RFC 6464 level.
+   */
+  static packet(seq: number, ts: number, ssrc: number, audioLevel: number | null = null, payloadBytes = 80): Buffer {
+    const ext = audioLevel === null ? 0 : 8;
+    const b = Buffer.alloc(12 + ext + payloadBytes);
+    b[0] = audioLevel === null ? 0x80 : 0x90; // V=2, no padding, X when extended, CC=0
     b[1] = OPUS_PT & 0x7f;
     b.writeUInt16BE(seq & 0xffff, 2);
     b.writeUInt32BE(ts >>> 0, 4);
     b.writeUInt32BE(ssrc >>> 0, 8);
+    if (audioLevel !== null) {
+      b.writeUInt16BE(0xbede, 12); // one-byte header profile
+      b.writeUInt16BE(1, 14); // one 32-bit word of elements
+      b[16] = (AUDIO_LEVEL_EXT_ID << 4) | 0; // id, length - 1
+      b[17] = 0x80 | (audioLevel & 0x7f); // voice activity + level
+    }
     // Opus TOC: config 31 (CELT FB 20 ms), mono, one frame; then any bytes.
-    b[12] = 0xf8;
-    randomBytes(payloadBytes - 1).copy(b, 13);
+    b[12 + ext] = 0xf8;
+    randomBytes(payloadBytes - 1).copy(b, 13 + ext);
     return b;
   }
 
   sendOne(): void {
-    this.#socket.send(RtpSender.packet(this.#seq++, this.#ts, this.ssrc), this.port, '127.0.0.1');
+    this.#socket.send(RtpSender.packet(this.#seq++, this.#ts, this.ssrc, this.audioLevel), this.port, '127.0.0.1');
     this.#ts += 960;
     this.packets += 1;
   }

@@ -201,6 +201,26 @@ describe('the stick decides who is heard', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
+  it('[A13] speaking levels are sent for the voice being heard, never for a held-back microphone', async () => {
+    const c = await circle();
+    c.sender.audioLevel = 20; // -20 dBov: clearly speaking
+    await sleep(1000);
+    const levelsFor = (p: NodePeer, id: string) =>
+      p.pushed('speaking').filter((x) => (x as { levels: { participantId: string }[] }).levels.some((l) => l.participantId === id));
+    expect(levelsFor(c.bob, 'ann')).toHaveLength(0);
+    service.onRoomChanged(c.snap.stick('ann').next());
+    await until(() => levelsFor(c.bob, 'ann').length > 0 && levelsFor(c.cat, 'ann').length > 0, 2000, 'speaking levels');
+    const level = (levelsFor(c.bob, 'ann')[0] as { levels: { participantId: string; volume: number }[] }).levels[0]!;
+    expect(level).toEqual({ participantId: 'ann', volume: -20 });
+    // Ann speaks on without the stick: her level is no longer reported (silence is).
+    service.onRoomChanged(c.snap.stick('cat').next());
+    await sleep(600);
+    const seen = levelsFor(c.bob, 'ann').length;
+    await sleep(1000);
+    expect(levelsFor(c.bob, 'ann')).toHaveLength(seen);
+    expect(c.bob.pushed('speaking').at(-1)).toEqual({ levels: [] });
+  });
+
   it('[A9] a listener who joins after the microphone was opened gets it offered and hears the holder', async () => {
     const c = await circle();
     service.onRoomChanged(c.snap.person('dan').stick('ann').next());
