@@ -63,6 +63,7 @@ export class SnapshotBuilder {
     return this.build();
   }
 
+  /** Media reads only the fields set here; the cast keeps this builder valid as the snapshot grows. */
   build(): RoomSnapshot {
     return {
       version: this.version,
@@ -73,9 +74,9 @@ export class SnapshotBuilder {
       stick: { holderId: this.holderId, since: this.holderId ? 1 : null },
       queue: [],
       round: null,
-      settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: this.leaderAlwaysHeard, graceSeconds: 60 },
+      settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: this.leaderAlwaysHeard, graceSeconds: 60 } as RoomSnapshot['settings'],
       serverNow: 1,
-    };
+    } as RoomSnapshot;
   }
 }
 
