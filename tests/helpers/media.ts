@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import type { NewConsumerInfo, ParticipantView, Role, RoomSnapshot, MediaCommandName, MediaResult } from '@peer-circle/shared';
+import type { MeetingSettings, NewConsumerInfo, ParticipantView, Role, RoomSnapshot, MediaCommandName, MediaResult } from '@peer-circle/shared';
 import { MediaService, mediaConfigFromEnv, type PeerSignal } from '../../server/src/media/index.ts';
 import type { PushEvent, PushPayload } from '../../server/src/media/peer.ts';
 import type { Session } from '../../server/src/transport/session.ts';
@@ -30,6 +30,11 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     await sleep(10);
   }
 }
+
+/** The part of a snapshot these tests fill in (RoomSnapshot may grow; media ignores the rest). */
+type SnapshotCore = Pick<RoomSnapshot, 'version' | 'meetingId' | 'title' | 'phase' | 'participants' | 'stick' | 'queue' | 'round' | 'serverNow'> & {
+  settings: Pick<MeetingSettings, 'closingWarningMinutes' | 'autoPass' | 'rules' | 'leaderAlwaysHeard' | 'graceSeconds'>;
+};
 
 /** A snapshot as the room core would publish it; only what media reads matters. */
 export class SnapshotBuilder {
@@ -65,7 +70,7 @@ export class SnapshotBuilder {
 
   /** Media reads only the fields set here; the cast keeps this builder valid as the snapshot grows. */
   build(): RoomSnapshot {
-    return {
+    const view: SnapshotCore = {
       version: this.version,
       meetingId: this.meetingId,
       title: 't',
@@ -74,9 +79,10 @@ export class SnapshotBuilder {
       stick: { holderId: this.holderId, since: this.holderId ? 1 : null },
       queue: [],
       round: null,
-      settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: this.leaderAlwaysHeard, graceSeconds: 60 } as RoomSnapshot['settings'],
+      settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: this.leaderAlwaysHeard, graceSeconds: 60 },
       serverNow: 1,
-    } as RoomSnapshot;
+    };
+    return view as RoomSnapshot;
   }
 }
 
