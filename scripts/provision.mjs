@@ -241,7 +241,7 @@ async function runMediasoupPostinstall() {
 
 async function buildWorkerOffline(version, out, why) {
   log(`building mediasoup-worker ${version} from source, offline: ${why}`);
-  log(`this takes about 5 minutes on 2 cores; the binary is cached in ${out}`);
+  log(`this takes about 5 minutes on 2 idle cores (more on a busy machine); the binary is cached in ${out}`);
   const code = await run('bash', [BUILD_SCRIPT, version, out]);
   if (code !== 0) fail(`the offline mediasoup-worker build failed (exit ${code}); see the output above`);
   if (!workerRuns(out)) fail(`the built worker ${out} does not start: ${whyWorkerFails(out)}`);
@@ -380,15 +380,17 @@ async function main() {
     return { s, workerOk };
   };
 
-  let { s: state, workerOk } = isDone();
-  if (state.fresh && workerOk) {
-    if (!state.stamped) writeStamp(lockHash, version, 'installed');
+  const finishedAlready = async ({ s, workerOk }) => {
+    if (!(s.fresh && workerOk)) return false;
+    if (!s.stamped) writeStamp(lockHash, version, 'installed');
     if (WANT_CLIENT) await provisionClient();
-    return;
-  }
-
+    return true;
+  };
+  if (await finishedAlready(isDone())) return;
   await acquireLock();
-  ({ s: state, workerOk } = isDone()); // another provision may have finished meanwhile
+  const again = isDone(); // another provision may have done the work meanwhile
+  if (await finishedAlready(again)) return;
+  const { s: state, workerOk } = again;
   if (!state.fresh) {
     log(`installing dependencies: ${state.reason}`);
     // `npm ci` deletes node_modules: keep a working worker of the right version in the cache.
