@@ -50,6 +50,14 @@ export interface MeetingSettings {
   leaderAlwaysHeard: boolean;
   /** Seconds a dropped connection keeps its seat and queue place (rule S9). */
   graceSeconds: number;
+  /** Planned length; the closing warning then comes by itself (rule C4). Null: no planned end. */
+  durationMinutes: number | null;
+}
+
+/** The closing warning in progress (rules C1-C3): the meeting closes by itself at `endsAt`. */
+export interface ClosingView {
+  warnedAt: number;
+  endsAt: number;
 }
 
 export interface ParticipantView {
@@ -90,6 +98,10 @@ export interface RoomSnapshot {
   queue: ParticipantId[];
   round: RoundView | null;
   settings: MeetingSettings;
+  /** Set once the leader (or the planned duration) warned that the meeting is ending. */
+  closing: ClosingView | null;
+  /** Epoch ms of the planned end, for meetings with a duration, once started. */
+  plannedEndAt: number | null;
   /** Server clock (epoch ms) when the snapshot was made, so clients can correct their clocks. */
   serverNow: number;
 }

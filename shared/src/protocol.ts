@@ -17,6 +17,7 @@ export const LIMITS = {
   tokenMax: 64,
   idMax: 64,
   closingWarningMinutesMax: 60,
+  durationMinutesMax: 600,
 } as const;
 
 /** Trims and refuses control characters: names and titles are shown to everyone. */
@@ -37,6 +38,7 @@ export const CreateMeetingBody = z
     title: text(LIMITS.titleMax),
     closingWarningMinutes: z.number().int().min(1).max(LIMITS.closingWarningMinutesMax).optional(),
     autoPass: z.boolean().optional(),
+    durationMinutes: z.number().int().min(5).max(LIMITS.durationMinutesMax).optional(),
     rules: z.array(text(LIMITS.ruleMax)).max(LIMITS.rulesMax).optional(),
   })
   .strict();
@@ -76,7 +78,10 @@ export const schemas = {
   startRound: empty,
   endRound: empty,
   startMeeting: empty,
-  closeMeeting: empty,
+  /** Minutes may be fractional (e.g. 0.5) so a short warning is possible; the UI offers whole minutes. */
+  warnClosing: z.object({ minutes: z.number().min(0.05).max(LIMITS.closingWarningMinutesMax).optional() }).strict(),
+  extendMeeting: z.object({ minutes: z.number().min(0.05).max(LIMITS.closingWarningMinutesMax) }).strict(),
+  closeMeeting: z.object({ force: z.boolean().optional() }).strict(),
   leave: empty,
 } as const;
 
@@ -114,6 +119,8 @@ export interface ClientToServerEvents extends MediaClientToServerEvents {
   startRound: (payload: Payload<'startRound'>, ack: Ack) => void;
   endRound: (payload: Payload<'endRound'>, ack: Ack) => void;
   startMeeting: (payload: Payload<'startMeeting'>, ack: Ack) => void;
+  warnClosing: (payload: Payload<'warnClosing'>, ack: Ack) => void;
+  extendMeeting: (payload: Payload<'extendMeeting'>, ack: Ack) => void;
   closeMeeting: (payload: Payload<'closeMeeting'>, ack: Ack) => void;
   leave: (payload: Payload<'leave'>, ack: Ack) => void;
 }

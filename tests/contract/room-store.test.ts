@@ -25,7 +25,7 @@ function room(id: string, n = 0): RoomState {
     meetingId: id,
     title: `t${n}`,
     now: 1,
-    settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: true, graceSeconds: 60 },
+    settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: true, graceSeconds: 60, durationMinutes: null },
     tokenHashes: { leader: `${id}-L`, participant: `${id}-P`, observer: `${id}-O` },
   });
 }

@@ -13,7 +13,7 @@ export class TestRoom {
       meetingId: 'm1',
       title: 'Tuesday group',
       now: this.now,
-      settings: { closingWarningMinutes: 5, autoPass: false, rules: ['r'], leaderAlwaysHeard: true, graceSeconds: 60, ...settings },
+      settings: { closingWarningMinutes: 5, autoPass: false, rules: ['r'], leaderAlwaysHeard: true, graceSeconds: 60, durationMinutes: null, ...settings },
       tokenHashes: { leader: 'hl', participant: 'hp', observer: 'ho' },
     });
   }

@@ -99,6 +99,9 @@ describe('joining', () => {
   });
 });
 
+/** A valid payload for each command. */
+const payloadFor = (cmd: string): object => (cmd === 'extendMeeting' ? { minutes: 1 } : {});
+
 describe('authorisation matrix: every command x every role', () => {
   const roles = ['leader', 'participant', 'observer'] as const;
   for (const cmd of COMMAND_NAMES) {
@@ -113,6 +116,7 @@ describe('authorisation matrix: every command x every role', () => {
         if (cmd === 'lowerHand') await actor.call('raiseHand', {});
         if (cmd === 'takeStick') await c.leader.call('passStick', { to: c.bob.me.id });
         if (cmd === 'endRound') await c.leader.call('startRound', {});
+        if (cmd === 'closeMeeting' || cmd === 'extendMeeting') await c.leader.call('warnClosing', {});
         if (cmd === 'startMeeting') {
           const fresh = await circle(false);
           const who = { leader: fresh.leader, participant: fresh.ann, observer: fresh.obs }[role];
@@ -123,12 +127,12 @@ describe('authorisation matrix: every command x every role', () => {
         await sleep(30);
         if (allowed) {
           const before = actor.latest.version;
-          const r = await actor.call(cmd, {});
+          const r = await actor.call(cmd, payloadFor(cmd));
           expect(r).toEqual({ ok: true });
           await actor.waitFor((s) => s.version > before || cmd === 'leave');
         } else {
           await expectNoChange(c, async () => {
-            const r = await actor.call(cmd, {});
+            const r = await actor.call(cmd, payloadFor(cmd));
             expect(r.ok).toBe(false);
             expect(r.error?.code).toBe('forbidden');
           });
@@ -140,7 +144,7 @@ describe('authorisation matrix: every command x every role', () => {
   it('a connection that has not joined may do nothing', async () => {
     const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
     for (const cmd of COMMAND_NAMES) {
-      const r = await sock.emitWithAck(cmd, {} as never);
+      const r = await sock.emitWithAck(cmd, payloadFor(cmd) as never);
       expect(!r.ok && r.error.code).toBe('forbidden');
     }
     sock.close();

@@ -11,7 +11,8 @@ const step = fc.oneof(
   fc.record({ actor: who, cmd: fc.constantFrom<Command>(
     { type: 'raiseHand' }, { type: 'lowerHand' }, { type: 'releaseStick' }, { type: 'declineStick' },
     { type: 'passStick' }, { type: 'takeStick' }, { type: 'startRound' }, { type: 'endRound' },
-    { type: 'startMeeting' }, { type: 'closeMeeting' }, { type: 'leave' },
+    { type: 'startMeeting' }, { type: 'closeMeeting' }, { type: 'closeMeeting', force: true }, { type: 'leave' },
+    { type: 'warnClosing' }, { type: 'warnClosing', minutes: 0.5 }, { type: 'extendMeeting', minutes: 1 },
   ) }),
   fc.record({ actor: fc.constant('lead'), cmd: who.map((to): Command => ({ type: 'passStick', to })) }),
   fc.record({ actor: fc.constant(null), cmd: who.map((p): Command => ({ type: 'disconnect', participantId: p, connId: `n1:${p}` })) }),
@@ -37,6 +38,7 @@ function checkInvariants(s: RoomState): void {
   if (s.phase !== 'open') {
     expect(s.stick.holderId).toBeNull();
     expect(queued).toEqual([]);
+    expect(s.closing, 'no countdown outside an open meeting').toBeNull();
   }
   const turns = new Map(s.participants.map((p) => [p.id, p.turns]));
   const key = (id: string) => [Number((turns.get(id) ?? 0) > 0), turns.get(id) ?? 0];
@@ -47,10 +49,10 @@ function checkInvariants(s: RoomState): void {
 }
 
 describe('invariants over random command sequences', () => {
-  it('[S1][S2][S4][S9][S10] one holder at most, never queued, no duplicates, everyone queued present, version strictly increasing', () => {
+  it('[S1][S2][S4][S9][S10][C3] one holder at most, never queued, no duplicates, everyone queued present, version strictly increasing', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(step, fc.integer({ min: 0, max: 40_000 })), { maxLength: 120 }), fc.boolean(), (steps, autoPass) => {
-        const r = new TestRoom({ autoPass });
+        const r = new TestRoom({ autoPass, durationMinutes: autoPass ? 10 : null });
         r.join('lead', 'leader');
         for (const p of PEOPLE.slice(1, 5)) r.join(p);
         r.join('obs', 'observer');
@@ -65,6 +67,8 @@ describe('invariants over random command sequences', () => {
             expect(d.ok ? d.state : before).toBe(before);
           }
           checkInvariants(r.state);
+          // C3: a tick at or after the end always leaves the meeting closed.
+          if (r.state.closing && cmd.type === 'tick' && r.state.closing.endsAt <= r.now) throw new Error('countdown missed');
         }
       }),
       { numRuns: 400, seed: 20261122 },

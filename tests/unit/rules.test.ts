@@ -297,15 +297,15 @@ describe('S10 the stick moves only while the meeting is open', () => {
     r.rejects('lead', { type: 'startRound' }, 'wrong_phase');
     r.ok('lead', { type: 'startMeeting' });
     r.ok('ann', { type: 'raiseHand' });
-    r.ok('lead', { type: 'closeMeeting' });
+    r.ok('lead', { type: 'closeMeeting', force: true });
     expect(r.queue).toEqual([]);
     r.rejects('ann', { type: 'raiseHand' }, 'wrong_phase');
-    r.rejects('lead', { type: 'closeMeeting' }, 'wrong_phase');
+    r.rejects('lead', { type: 'closeMeeting', force: true }, 'wrong_phase');
     r.rejects('lead', { type: 'startMeeting' }, 'wrong_phase');
   });
   it('[S10] nobody can join a closed meeting', () => {
     const r = TestRoom.open(['ann']);
-    r.ok('lead', { type: 'closeMeeting' });
+    r.ok('lead', { type: 'closeMeeting', force: true });
     expect(r.run(null, { type: 'join', participantId: 'z', name: 'z', role: 'participant', resumeHash: 'h', connId: 'c' }).ok).toBe(false);
   });
 });

@@ -80,6 +80,7 @@ export class RoomService {
         rules: body.rules ?? [...DEFAULT_RULES],
         leaderAlwaysHeard: true,
         graceSeconds: this.#opts.graceSeconds,
+        durationMinutes: body.durationMinutes ?? null,
       },
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });

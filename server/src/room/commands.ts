@@ -15,7 +15,9 @@ export type MemberCommand =
   | { type: 'startRound' }
   | { type: 'endRound' }
   | { type: 'startMeeting' }
-  | { type: 'closeMeeting' }
+  | { type: 'warnClosing'; minutes?: number | undefined }
+  | { type: 'extendMeeting'; minutes: number }
+  | { type: 'closeMeeting'; force?: boolean | undefined }
   | { type: 'leave' };
 
 /** Commands the server issues on people's behalf or by itself. */
@@ -49,7 +51,9 @@ export type RoomEvent =
   | { type: 'roundStarted'; order: ParticipantId[] }
   | { type: 'roundEnded'; completed: boolean }
   | { type: 'meetingStarted' }
-  | { type: 'meetingClosed' };
+  | { type: 'closingWarned'; endsAt: number; automatic: boolean }
+  | { type: 'meetingExtended'; endsAt: number }
+  | { type: 'meetingClosed'; automatic: boolean };
 
 /** Who is acting: a member of the room, or the server itself. */
 export type Actor = { kind: 'member'; participantId: ParticipantId } | { kind: 'system' };
@@ -70,6 +74,8 @@ export const ALLOWED_ROLES: Record<MemberCommand['type'], readonly Role[]> = {
   startRound: ['leader'],
   endRound: ['leader'],
   startMeeting: ['leader'],
+  warnClosing: ['leader'],
+  extendMeeting: ['leader'],
   closeMeeting: ['leader'],
   leave: ['leader', 'participant', 'observer'],
 };

@@ -5,7 +5,7 @@
  */
 import type { ParticipantId, ProtocolError } from '@peer-circle/shared';
 import { ALLOWED_ROLES, type Command, type Context, type MemberCommand, type RoomEvent, type TurnEnd } from './commands.ts';
-import type { Participant, RoomState } from './state.ts';
+import { autoWarnAt, type Participant, type RoomState } from './state.ts';
 
 export const MAX_PARTICIPANTS = 100;
 
@@ -230,18 +230,33 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
     case 'startMeeting': {
       requirePhase(d, ['waiting'], s.phase === 'open' ? 'The meeting has already started.' : 'The meeting has ended.');
       s.phase = 'open';
+      if (s.settings.durationMinutes !== null) s.plannedEndAt = d.now + s.settings.durationMinutes * 60_000; // C4
       d.emit({ type: 'meetingStarted' });
+      return;
+    }
+    case 'warnClosing': {
+      requirePhase(d, ['open'], 'The meeting is not open.');
+      if (s.closing) reject('conflict', 'The group has already been told the meeting is ending. You can extend it instead.');
+      warn(d, cmd.minutes ?? s.settings.closingWarningMinutes, false); // C1
+      return;
+    }
+    case 'extendMeeting': {
+      requirePhase(d, ['open'], 'The meeting is not open.');
+      const add = Math.round(cmd.minutes * 60_000);
+      if (s.closing) s.closing = { ...s.closing, endsAt: s.closing.endsAt + add }; // C3
+      else if (s.plannedEndAt !== null) s.plannedEndAt += add;
+      else reject('conflict', 'The meeting has no end set yet: warn the group first.');
+      d.emit({ type: 'meetingExtended', endsAt: s.closing?.endsAt ?? s.plannedEndAt! });
       return;
     }
     case 'closeMeeting': {
       requirePhase(d, ['waiting', 'open'], 'The meeting has already ended.');
-      const previous = d.endTurn('spoke');
-      if (previous !== null) d.emit({ type: 'stickPassed', holderId: null, previousHolderId: previous });
-      s.queue = [];
-      s.round = null;
-      s.phase = 'closed';
-      s.closedAt = d.now;
-      d.emit({ type: 'meetingClosed' });
+      // C2: the product nudges the practice: warn a few minutes before closing, unless the
+      // leader confirms. A meeting that never started may simply be called off.
+      if (s.phase === 'open' && !s.closing && !cmd.force) {
+        reject('wrong_phase', 'Warn the group before closing, so people can say what they have not said yet (or confirm to close now).');
+      }
+      close(d, false);
       return;
     }
     case 'leave': {
@@ -316,6 +331,16 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
       return;
     }
     case 'tick': {
+      if (s.phase === 'open') {
+        const warnAt = autoWarnAt(s);
+        if (!s.closing && warnAt !== null && s.plannedEndAt !== null && warnAt <= d.now) {
+          warn(d, (s.plannedEndAt - d.now) / 60_000, true); // C4
+        }
+        if (s.closing && s.closing.endsAt <= d.now) {
+          close(d, true); // C3
+          return;
+        }
+      }
       const graceMs = s.settings.graceSeconds * 1000;
       for (const p of s.participants) {
         if (p.present && p.disconnectedAt !== null && p.disconnectedAt + graceMs <= d.now) d.depart(p, 'timedOut'); // S9
@@ -325,6 +350,30 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
     default:
       return assertNever(cmd);
   }
+}
+
+/** C1: the closing warning: a deadline in the state, fired by the tick on any server. */
+function warn(d: Draft, minutes: number, automatic: boolean): void {
+  const endsAt = d.now + Math.max(0, Math.round(minutes * 60_000));
+  d.s.closing = { warnedAt: d.now, endsAt };
+  d.s.plannedEndAt = null;
+  // C5: during the warning people who have not spoken yet are offered the stick first (the S4
+  // order already puts them ahead; sorting again keeps it exact).
+  d.sortQueue();
+  d.emit({ type: 'closingWarned', endsAt, automatic });
+}
+
+function close(d: Draft, automatic: boolean): void {
+  const s = d.s;
+  const previous = d.endTurn('spoke');
+  if (previous !== null) d.emit({ type: 'stickPassed', holderId: null, previousHolderId: previous });
+  s.queue = [];
+  s.round = null;
+  s.phase = 'closed';
+  s.closedAt = d.now;
+  s.closing = null;
+  s.plannedEndAt = null;
+  d.emit({ type: 'meetingClosed', automatic });
 }
 
 function isMember(cmd: Command): cmd is MemberCommand {

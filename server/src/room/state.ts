@@ -41,6 +41,8 @@ export interface RoomState {
   /** Kept sorted by the rule S4 order. */
   queue: QueueEntry[];
   round: { order: ParticipantId[]; index: number } | null;
+  closing: { warnedAt: number; endsAt: number } | null;
+  plannedEndAt: number | null;
   /** Source of `seq` for queue entries and of `seat` numbers. */
   counter: number;
   /** sha256 of the three capability tokens, so stores can expire them with the room. */
@@ -66,6 +68,8 @@ export function toSnapshot(state: RoomState, now: number): RoomSnapshot {
     stick: { ...state.stick },
     queue: state.queue.map((e) => e.id),
     round: state.round ? { order: [...state.round.order], index: state.round.index } : null,
+    closing: state.closing ? { ...state.closing } : null,
+    plannedEndAt: state.plannedEndAt,
     settings: { ...state.settings, rules: [...state.settings.rules] },
     serverNow: now,
   };
@@ -77,6 +81,10 @@ export function toSnapshot(state: RoomState, now: number): RoomSnapshot {
  */
 export function nextDeadline(state: RoomState): number | null {
   let next: number | null = null;
+  if (state.phase === 'open') {
+    if (state.closing) next = state.closing.endsAt;
+    else if (state.plannedEndAt !== null) next = autoWarnAt(state);
+  }
   for (const p of state.participants) {
     if (p.present && p.disconnectedAt !== null) {
       const at = p.disconnectedAt + state.settings.graceSeconds * 1000;
@@ -84,6 +92,12 @@ export function nextDeadline(state: RoomState): number | null {
     }
   }
   return next;
+}
+
+/** When a meeting with a planned end warns by itself (rule C4). */
+export function autoWarnAt(state: RoomState): number | null {
+  if (state.plannedEndAt === null) return null;
+  return Math.max(state.plannedEndAt - state.settings.closingWarningMinutes * 60_000, 0);
 }
 
 export interface NewRoom {
@@ -108,6 +122,8 @@ export function createRoom(r: NewRoom): RoomState {
     stick: { holderId: null, since: null },
     queue: [],
     round: null,
+    closing: null,
+    plannedEndAt: null,
     counter: 0,
     tokenHashes: r.tokenHashes,
   };
