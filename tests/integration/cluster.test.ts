@@ -145,3 +145,36 @@ describe('a server killed mid-turn', () => {
     }
   });
 });
+
+describe('a restart during the closing countdown', () => {
+  it('[C3] still closes the meeting within 1 s of endsAt', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let server = await serverProcess(port, 'countdown:');
+    try {
+      const m = await createMeeting(url);
+      const lea = await Member.join(url, m.tokens.leader, 'Lea', { autoRejoin: true });
+      const ann = await Member.join(url, m.tokens.participant, 'Ann', { autoRejoin: true });
+      await lea.call('startMeeting', {});
+      expect(await lea.call('warnClosing', { minutes: 0.1 })).toEqual({ ok: true });
+      const warned = await ann.waitFor((s) => s.closing !== null);
+      const endsAt = warned.closing!.endsAt;
+      expect(endsAt - warned.closing!.warnedAt).toBe(6000);
+
+      server.kill('SIGKILL');
+      await new Promise((r) => server.once('exit', r));
+      server = await serverProcess(port, 'countdown:');
+
+      let closedSeenAt = 0;
+      await ann.waitFor((s) => {
+        if (s.phase === 'closed' && !closedSeenAt) closedSeenAt = Date.now();
+        return s.phase === 'closed';
+      }, 15_000);
+      expect(closedSeenAt - endsAt).toBeGreaterThanOrEqual(0);
+      expect(closedSeenAt - endsAt).toBeLessThanOrEqual(1000);
+      for (const x of [lea, ann]) x.close();
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+});

@@ -51,6 +51,9 @@ export class RedisRoomStore implements RoomStore {
 
   static async create(opts: RedisStoreOptions): Promise<RedisRoomStore> {
     const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    // ioredis reconnects by itself; a command that fails meanwhile rejects to its caller, so the
+    // connection's own error events carry nothing to act on here.
+    redis.on('error', () => {});
     await redis.connect();
     return new RedisRoomStore(redis, redisKeys(opts.prefix ?? 'pc:'));
   }
