@@ -3,7 +3,7 @@
 //
 //   node scripts/test.mjs [vitest args...]      e.g. node scripts/test.mjs tests/unit
 //
-// 1. typecheck: `tsc -p tsconfig.json --noEmit` counts as one check (passed or failed);
+// 1. typecheck: `tsc -p tsconfig.json --noEmit` and the client's svelte-check count as one check each;
 //    skip it with PEER_CIRCLE_SKIP_TYPECHECK=1.
 // 2. `vitest run` with the default reporter (shown) and the JSON reporter (counted).
 //    Test files that fail without a failing test (import error, failing beforeAll...) count as one
@@ -73,25 +73,23 @@ if (process.env.PEER_CIRCLE_SKIP_TYPECHECK === '1') {
   }
 }
 
+// --- 1b. client typecheck (svelte-check) -------------------------------------------------------------
+if (process.env.PEER_CIRCLE_SKIP_TYPECHECK !== '1') {
+  console.log('[test] client check: svelte-check --fail-on-warnings');
+  const ccode = run(['npm', 'run', '--silent', 'check', '-w', 'client']);
+  if (ccode === 0) {
+    passed += 1;
+    console.log('[test] client check passed');
+  } else {
+    failed += 1;
+    notes.push(`client check FAILED (svelte-check exit ${ccode}; errors above)`);
+  }
+}
+
 // --- 2. vitest -------------------------------------------------------------------------------------
-// vitest 5 declares Node ^22.12 and its main process calls Map.groupBy / Object.groupBy /
-// Promise.withResolvers unguarded: on Node 20 the default reporter crashes as soon as a test fails,
-// and no JSON report gets written. Provide those three (standard, tiny) functions when missing.
-const NODE20_SHIM = `
-if (!Map.groupBy) Map.groupBy = (items, key) => { const m = new Map(); let i = 0;
-  for (const it of items) { const k = key(it, i++); if (!m.has(k)) m.set(k, []); m.get(k).push(it); } return m; };
-if (!Object.groupBy) Object.groupBy = (items, key) => { const o = Object.create(null); let i = 0;
-  for (const it of items) { const k = key(it, i++); (o[k] ??= []).push(it); } return o; };
-if (!Promise.withResolvers) Promise.withResolvers = function () { let resolve, reject;
-  const promise = new this((a, b) => { resolve = a; reject = b; }); return { promise, resolve, reject }; };
-`;
 function vitestCommand() {
   const entry = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-  if (!fs.existsSync(entry)) return bin('vitest');
-  const needsShim = !Map.groupBy || !Object.groupBy || !Promise.withResolvers;
-  return needsShim
-    ? [process.execPath, '--import', `data:text/javascript,${encodeURIComponent(NODE20_SHIM)}`, entry]
-    : [process.execPath, entry];
+  return fs.existsSync(entry) ? [process.execPath, entry] : bin('vitest');
 }
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-circle-test-'));
