@@ -8,6 +8,7 @@
  */
 import {
   PROTOCOL_VERSION,
+  type ClosingView,
   type CommandName,
   type ParticipantId,
   type ParticipantView,
@@ -16,6 +17,7 @@ import {
   type RoomSnapshot,
 } from '@peer-circle/shared';
 import { call, openSocket, type AppSocket, type CallError, type PayloadOf } from '../net/socket.ts';
+import { Clock, ServerClockOffset } from '../ui/clock.svelte.ts';
 import { seats } from './seats.ts';
 
 export const ConnectionStatus = {
@@ -83,6 +85,9 @@ export class RoomSession {
   #ended = $state<EndedReason | null>(null);
   #pending = $state<CommandName | null>(null);
   #failure = $state.raw<CommandFailure | null>(null);
+  /** Ticks once a second, only while a countdown is on screen (closing warning, planned end). */
+  readonly #clock = new Clock(1_000);
+  readonly #serverClock = new ServerClockOffset();
 
   // --- plain fields ---------------------------------------------------------------------------
   readonly #socket: AppSocket;
@@ -211,6 +216,35 @@ export class RoomSession {
   /** Commands can be sent: seated, connected, not ended. */
   readonly live: boolean = $derived(this.#status === 'connected' && this.#ended === null);
 
+  /** Server time minus this device's time (ms), from the snapshots' `serverNow`. */
+  get clockOffset(): number {
+    return this.#serverClock.offset;
+  }
+  /** The closing warning in progress (rules C1-C3), while the meeting is open. */
+  readonly closing: ClosingView | null = $derived(this.phase === 'open' ? (this.#snapshot?.closing ?? null) : null);
+  /** Milliseconds until the meeting closes by itself (server time), ticking once a second; null without a warning. */
+  readonly remainingMs: number | null = $derived.by(() => {
+    const c = this.closing;
+    if (!c) return null;
+    return Math.max(0, c.endsAt - (this.#clock.now + this.#serverClock.offset));
+  });
+  /** Epoch ms (server clock) of the planned end of a meeting with a duration, before its warning. */
+  readonly plannedEndAt: number | null = $derived(
+    this.phase === 'open' && !this.closing ? (this.#snapshot?.plannedEndAt ?? null) : null,
+  );
+  /** Milliseconds until the group is warned by itself (rule C4), ticking; null without a planned end. */
+  readonly untilAutoWarningMs: number | null = $derived.by(() => {
+    const end = this.plannedEndAt;
+    if (end === null) return null;
+    const warnAt = end - (this.#snapshot?.settings.closingWarningMinutes ?? 0) * 60_000;
+    return Math.max(0, warnAt - (this.#clock.now + this.#serverClock.offset));
+  });
+
+  /** A moment on the server's clock, as this device's epoch ms (for showing "ends at 19:30"). */
+  toLocalTime(serverMs: number): number {
+    return serverMs - this.#serverClock.offset;
+  }
+
   // --- commands -------------------------------------------------------------------------------
   raiseHand = () => this.#command('raiseHand', {});
   lowerHand = () => this.#command('lowerHand', {});
@@ -224,7 +258,15 @@ export class RoomSession {
   startRound = () => this.#command('startRound', {});
   endRound = () => this.#command('endRound', {});
   startMeeting = () => this.#command('startMeeting', {});
-  closeMeeting = () => this.#command('closeMeeting', {});
+  /** Leader: tell the group the meeting ends in `minutes` (default: the meeting's setting). */
+  warnClosing = (minutes?: number) => this.#command('warnClosing', minutes === undefined ? {} : { minutes });
+  /** Leader: move the end (of the warning, or the planned end) by `minutes`. */
+  extendMeeting = (minutes: number) => this.#command('extendMeeting', { minutes });
+  /**
+   * Leader: close the meeting. An open meeting without a warning is only closed with `force`
+   * (rule C2): the UI asks first, so people are not cut off without notice.
+   */
+  closeMeeting = (force?: boolean) => this.#command('closeMeeting', force ? { force: true } : {});
 
   /** Leaves the meeting: the seat is given up on the server and this session ends. */
   async leave(): Promise<void> {
@@ -249,6 +291,7 @@ export class RoomSession {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    this.#clock.close();
     this.#socket.off('connect', this.#onConnect);
     this.#socket.off('disconnect', this.#onDisconnect);
     this.#socket.off('state', this.#onState);
@@ -327,6 +370,7 @@ export class RoomSession {
   };
 
   #onState = (snapshot: RoomSnapshot): void => {
+    this.#serverClock.sample(snapshot.serverNow);
     this.#apply(snapshot);
   };
 
@@ -341,6 +385,15 @@ export class RoomSession {
     if (current && (snapshot.meetingId !== current.meetingId || snapshot.version <= current.version)) return;
     this.#snapshot = snapshot;
     if (snapshot.phase === 'closed' && this.#me) seats.forget(snapshot.meetingId, this.#me.role);
+    this.#runClock();
+  }
+
+  /** The clock ticks only while there is a deadline to count down to, aligned to its seconds. */
+  #runClock(): void {
+    const s = this.#snapshot;
+    const end = this.#ended === null && s?.phase === 'open' ? (s.closing?.endsAt ?? s.plannedEndAt) : null;
+    if (end === null || end === undefined) this.#clock.stop();
+    else this.#clock.start(end - this.#serverClock.offset);
   }
 
   async #join(): Promise<void> {
@@ -356,6 +409,7 @@ export class RoomSession {
       this.#seated = true;
       this.#resume = res.resume;
       this.#me = res.me;
+      this.#serverClock.sample(res.state.serverNow);
       this.#apply(res.state);
       const self = res.state.participants.find((p) => p.id === res.me.id);
       if (self) this.#name = self.name;
@@ -397,6 +451,7 @@ export class RoomSession {
     this.#status = 'ended';
     this.#pending = null;
     clearTimeout(this.#retryTimer);
+    this.#clock.stop();
     const meetingId = this.#snapshot?.meetingId;
     const role = this.#me?.role;
     if (meetingId && role) {
