@@ -214,7 +214,6 @@ export const en = {
     warn_other: 'Warn: closing in {{count}} minutes',
     warnHint: 'Everyone sees a calm reminder, and the meeting closes by itself at the end.',
     warnMinutesError: 'Please write a number of minutes, at most {{max}}.',
-    warnInstead: 'Warn the group first',
     endingHeading: 'Ending the meeting',
     autoWarn_one: 'The group will be reminded by itself in {{count}} minute.',
     autoWarn_other: 'The group will be reminded by itself in {{count}} minutes.',
