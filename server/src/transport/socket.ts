@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import {
   COMMAND_NAMES,
+  mediaSchemas,
   PROTOCOL_VERSION,
   schemas,
   type CommandName,
@@ -20,7 +21,7 @@ import { newId, newSecret, sha256, type RoomService } from '../app/service.ts';
 import { meetingRoom, type AppServer, type AppSocket, type Session } from './session.ts';
 
 export interface TransportHooks {
-  /** A socket passed `join`; media signalling handlers are registered here. */
+  /** A new connection; media signalling handlers are registered here. */
   onSocket?: (socket: AppSocket) => void;
   /** The person's session on this node ended (left, disconnected or superseded). */
   onSessionEnded?: (session: Session) => void;
@@ -37,7 +38,8 @@ export interface TransportOptions {
 }
 
 const fail = (code: Fail['error']['code'], message: string): Fail => ({ ok: false, error: { code, message } });
-const KNOWN = new Set<string>(['join', ...COMMAND_NAMES]);
+/** Every event a client may send; anything else is answered `invalid_payload`. */
+const KNOWN = new Set<string>(['join', ...COMMAND_NAMES, ...Object.keys(mediaSchemas)]);
 
 /** Holds, per server process, which meetings have live sockets here (for the heartbeat). */
 export class Transport {
@@ -126,6 +128,8 @@ export class Transport {
 
   #onConnection(socket: AppSocket): void {
     const { service, logger } = this.#o;
+    // Media handlers check socket.data.session themselves: before `join` they answer forbidden.
+    this.#o.hooks?.onSocket?.(socket);
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN.has(event)) return;
@@ -205,7 +209,6 @@ export class Transport {
     socket.data.session = { meetingId: grant.meetingId, participantId, role: grant.role, connId };
     await socket.join(meetingRoom(grant.meetingId));
     logger.info({ meetingId: grant.meetingId, participantId, role: grant.role, resumed: Boolean(p.resume) }, 'joined');
-    this.#o.hooks?.onSocket?.(socket);
     return { ok: true, me: { id: participantId, role: grant.role }, resume, state: toSnapshot(result.state, service.clock()) };
   }
 
