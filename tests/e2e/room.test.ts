@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, pages } from '../helpers/browser.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -15,23 +15,9 @@ afterAll(async () => {
   await browser?.close();
   await srv?.close();
 });
+const { newPage, joinAs } = pages(() => browser);
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
 
-async function joinAs(link: string, name: string): Promise<Page> {
-  const page = await newPage();
-  await page.goto(link);
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-accept').check();
-  await page.getByTestId('join-submit').click();
-  await page.getByTestId('connection-status').and(page.locator('[data-status="connected"]')).waitFor();
-  return page;
-}
 
 const holderOf = (page: Page) => page.locator('[data-testid="participant"][data-holder="true"]');
 
