@@ -95,6 +95,8 @@ export class MediaSession {
   #producer: Producer | null = null;
   #track: MediaStreamTrack | null = null;
   readonly #playbacks = new Map<string, Playback>();
+  /** producerState that arrived before `produce()` resolved. */
+  readonly #earlyProducerStates = new Map<string, boolean>();
   /** consumerState that arrived before its consumer was set up. */
   readonly #earlyStates = new Map<string, boolean>();
   /** Bumped by every (re)start: work from an older generation is dropped. */
@@ -315,6 +317,8 @@ export class MediaSession {
         track,
         // We own the track: it survives a media restart and is stopped by turnMicOff().
         stopTracks: false,
+        // While the server holds my voice back, send nothing at all (see #onProducerState).
+        zeroRtpOnPause: true,
         codecOptions: { opusStereo: false, opusDtx: true, opusFec: true },
       });
       if (gen !== this.#gen || !this.#micOn) {
@@ -323,6 +327,9 @@ export class MediaSession {
       }
       this.#producer = producer;
       this.#hasProducer = true;
+      const early = this.#earlyProducerStates.get(producer.id);
+      this.#earlyProducerStates.clear();
+      this.#followServer(early ?? this.#producerPaused);
     } catch {
       if (gen === this.#gen) this.#micError = 'failed';
     }
@@ -427,8 +434,23 @@ export class MediaSession {
   };
 
   #onProducerState = ({ producerId, paused }: { producerId: string; paused: boolean }): void => {
-    if (this.#producer?.id === producerId) this.#producerPaused = paused;
+    if (this.#producer?.id === producerId) this.#followServer(paused);
+    // It may arrive before `produce()` has handed us the producer.
+    else this.#earlyProducerStates.set(producerId, paused);
   };
+
+  /**
+   * The server decides whether I am heard (and holds my voice back in the SFU whatever I send).
+   * Following it here only saves bandwidth and server CPU: a phone on a weak connection sends no
+   * audio that nobody would hear, and starts again the moment the stick comes.
+   */
+  #followServer(paused: boolean): void {
+    this.#producerPaused = paused;
+    const producer = this.#producer;
+    if (!producer || producer.closed) return;
+    if (paused && !producer.paused) producer.pause();
+    else if (!paused && producer.paused) producer.resume();
+  }
 
   #onSpeaking = ({ levels }: { levels: SpeakingLevel[] }): void => {
     this.#levels = new Map(levels.map((l) => [l.participantId, l.volume]));
