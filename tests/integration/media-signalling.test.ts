@@ -99,6 +99,15 @@ describe('media signalling over Socket.IO', () => {
     c.ann.close();
   });
 
+  it('[A8] a socket flooding media requests is answered rate_limited', async () => {
+    const c = await circle();
+    const replies = await Promise.all(Array.from({ length: 60 }, () => c.ann.call('mediaCapabilities', {})));
+    const limited = replies.filter((r) => r.error?.code === 'rate_limited').length;
+    expect(limited).toBeGreaterThan(0);
+    expect(replies.filter((r) => r.ok).length).toBeGreaterThanOrEqual(40);
+    for (const x of c.all) x.close();
+  });
+
   it('[A2] a stick passed through the room reaches media: the holder is resumed (producerState)', async () => {
     const c = await circle();
     // A WebRTC producer cannot be fed from Node; the stick rule is still applied to the server

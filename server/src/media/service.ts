@@ -27,6 +27,30 @@ import { WorkerPool } from './worker-pool.ts';
 const OFFER_TIMEOUT_MS = 10_000;
 /** Snapshots kept for meetings without media on this node (bounded: they are small but many). */
 const MAX_CACHED_SNAPSHOTS = 10_000;
+/**
+ * Media requests one socket may make: starting audio takes 5-6, a restart as many again; an ICE
+ * restart one. Far above any honest client, low enough that nobody can churn the SFU.
+ */
+const RATE_LIMIT = { requests: 40, perMs: 10_000 } as const;
+
+/** A token bucket: `requests` per `perMs`, refilled continuously. */
+class RequestBudget {
+  #tokens: number;
+  #at = 0;
+  constructor(
+    readonly requests: number,
+    readonly perMs: number,
+  ) {
+    this.#tokens = requests;
+  }
+  take(now: number): boolean {
+    if (this.#at !== 0) this.#tokens = Math.min(this.requests, this.#tokens + ((now - this.#at) * this.requests) / this.perMs);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
 
 export interface MediaServiceOptions {
   config: MediaConfig;
@@ -103,11 +127,14 @@ export class MediaService extends EventEmitter<ServiceEvents> {
       if (event === 'state' && args[0]) this.onRoomChanged(args[0] as RoomSnapshot);
     });
     const on = socket.on.bind(socket) as unknown as (event: string, fn: (...args: unknown[]) => void) => void;
+    const budget = new RequestBudget(RATE_LIMIT.requests, RATE_LIMIT.perMs);
     for (const name of MEDIA_COMMAND_NAMES) {
       on(name, (payload: unknown, ack: unknown) => {
         // Every media request expects an ack; a request without one is a broken client.
         if (typeof ack !== 'function') return;
-        void this.handle(socket.data.session, signal, name, payload).then((r) => (ack as (r: MediaResult) => void)(r));
+        const reply = ack as (r: MediaResult) => void;
+        if (!budget.take(Date.now())) return reply(fail('rate_limited', 'Too many audio requests; slow down a little.'));
+        void this.handle(socket.data.session, signal, name, payload).then(reply);
       });
     }
     socket.on('disconnect', () => {
