@@ -370,7 +370,7 @@ async function main(): Promise<void> {
         `${active} active consumers (${meetings} meetings, ${b.blaster.streams} voices)`,
         `${fmt((w.cpuMs / (w.seconds * 1000)) * 100)} % of a core`,
         `${fmt(perPacketUs, 2)} us/packet`,
-        `${Math.round(w.forwardedPerS)} pkt/s out (${fmt((100 * w.forwardedPerS) / Math.max(1, expected))} % of sent x listeners)`,
+        `${Math.round(w.forwardedPerS)} pkt/s out (${fmt((100 * w.forwardedPerS) / Math.max(1, expected))} % of sent x listeners; ${fmt(w.sentPerS / b.blaster.streams)} of 50 pkt/s per voice sent)`,
       ]);
       console.log(rows.at(-1)!.join(' | '));
       if (target === STEPS[Math.floor((STEPS.length - 1) / 2)]) {
