@@ -134,4 +134,30 @@ describe('audio in Chromium', () => {
     lea.close();
     cat.close();
   });
+
+  it('[A12] when the media worker dies, the pages rebuild their audio by themselves (no second microphone prompt)', async () => {
+    const m = await createMeeting(srv.url, { title: 'Worker death' });
+    const lea = await Member.join(srv.url, m.tokens.leader, 'Lea');
+    await lea.call('startMeeting', {});
+    const ann = await joinAs(m.links.participant, 'Ann');
+    const bob = await joinAs(m.links.participant, 'Bob');
+    const annId = await ann.locator('[data-testid="participant"][data-name="Ann"]').getAttribute('data-participant-id');
+    await ann.getByTestId('mic-on').click();
+    await ann.getByTestId('mic-off').waitFor();
+    expect(await lea.call('passStick', { to: annId })).toEqual({ ok: true });
+    await expect.poll(() => receivedDuring(bob, 500), { timeout: 10_000 }).toBeGreaterThan(1000);
+
+    const worker = srv.media!.meeting(m.meetingId)!.worker.worker;
+    process.kill(worker.pid, 'SIGKILL');
+    await expect.poll(() => srv.media!.meeting(m.meetingId)?.worker.worker.pid, { timeout: 10_000 }).not.toBe(worker.pid);
+
+    // Bob listens again and hears Ann again; Ann is heard again with the same microphone track.
+    await expect.poll(() => receivedDuring(bob, 500), { timeout: 15_000 }).toBeGreaterThan(1000);
+    await expect.poll(() => heard(ann), { timeout: 5_000 }).toBe('true');
+    expect(await gumCalls(ann)).toBe(1);
+    expect(srv.media!.stats()).toMatchObject({ producers: 1 });
+
+    for (const p of [ann, bob]) await p.context().close();
+    lea.close();
+  });
 });
