@@ -139,8 +139,9 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
 
   async #open(): Promise<void> {
     const slot = this.#pool.acquire();
+    let router: Router | undefined;
     try {
-      const router = await slot.worker.createRouter({
+      router = await slot.worker.createRouter({
         mediaCodecs: MEDIA_CODECS.map((c) => ({ ...c })),
         appData: { meetingId: this.meetingId },
       });
@@ -168,6 +169,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
       this.#levels = levels;
       this.#logger.debug({ routerId: router.id, pid: slot.worker.pid }, 'router opened');
     } catch (err) {
+      router?.close();
       this.#pool.release(slot);
       throw err;
     }
@@ -183,6 +185,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
     for (const peer of this.#peers.values()) peer.resetMedia();
     this.#ready = this.#open().then(
       () => {
+        if (this.#closed) return;
         this.#logger.info({ routerId: this.#router.id, peers: this.#peers.size }, 'router rebuilt after worker death');
         this.#broadcast('mediaReset', { reason: 'workerDied' });
         this.reconcileAgain();
