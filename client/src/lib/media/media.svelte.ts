@@ -214,8 +214,14 @@ export class MediaSession {
       this.#status = 'ready';
       this.#retries = 0;
       if (this.#micOn && this.#track && this.#track.readyState === 'live') await this.#produce(gen);
-    } catch {
+    } catch (err) {
       if (gen !== this.#gen || this.#closed) return;
+      if ((err as Error).message === 'wrong_phase') {
+        // The meeting has ended: there is nothing to listen to any more.
+        this.#teardown();
+        this.#status = 'idle';
+        return;
+      }
       this.#status = 'failed';
       // Try again by ourselves: a short outage should not need the person to do anything.
       const delay = RETRY_START_MS[Math.min(this.#retries, RETRY_START_MS.length - 1)]!;
