@@ -103,7 +103,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     const ms = await m.MediaService.create({ config: m.mediaConfigFromEnv(process.env), logger });
     media = ms;
     hooks.onSocket = (socket) => ms.registerSocket(socket);
-    hooks.onSessionEnded = (s) => ms.onSessionEnded(s.meetingId, s.participantId);
+    hooks.onSessionEnded = (s) => ms.onSessionEnded(s.meetingId, s.participantId, s.connId);
     service.onCommitted(({ snapshot }) => ms.onRoomChanged(snapshot));
   }
 
