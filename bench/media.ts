@@ -30,6 +30,7 @@ import { pino } from 'pino';
 import type { NewConsumerInfo, Role, RoomSnapshot, ParticipantView } from '@peer-circle/shared';
 import { MediaService, mediaConfigFromEnv, type PeerSignal } from '../server/src/media/index.ts';
 import type { Session } from '../server/src/transport/session.ts';
+import { RtpSender } from '../tests/helpers/media.ts';
 import type { Consumer } from 'mediasoup/types';
 
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -68,7 +69,7 @@ class Blaster {
   start(): void {
     this.#timer ??= setInterval(() => {
       for (const s of this.#streams) {
-        this.#socket.send(packet(s.seq, s.ts, s.ssrc, s.level), s.port, '127.0.0.1');
+        this.#socket.send(RtpSender.packet(s.seq, s.ts, s.ssrc, s.level, 0, PAYLOAD), s.port, '127.0.0.1');
         s.seq = (s.seq + 1) & 0xffff;
         s.ts = (s.ts + 960) >>> 0;
         this.sent += 1;
@@ -88,25 +89,6 @@ class Blaster {
 }
 
 const PAYLOAD = Buffer.alloc(79, 0x5a);
-function packet(seq: number, ts: number, ssrc: number, level: number | null): Buffer {
-  const ext = level === null ? 0 : 8;
-  const b = Buffer.alloc(12 + ext + 1 + PAYLOAD.length);
-  b[0] = level === null ? 0x80 : 0x90;
-  b[1] = OPUS_PT;
-  b.writeUInt16BE(seq, 2);
-  b.writeUInt32BE(ts, 4);
-  b.writeUInt32BE(ssrc, 8);
-  if (level !== null) {
-    b.writeUInt16BE(0xbede, 12);
-    b.writeUInt16BE(1, 14);
-    b[16] = 1 << 4;
-    b[17] = 0x80 | level;
-  }
-  b[12 + ext] = 0xf8; // Opus TOC: CELT FB 20 ms
-  PAYLOAD.copy(b, 13 + ext);
-  return b;
-}
-
 const rtpParameters = (ssrc: number) => ({
   codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2 }],
   headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: 1 }],

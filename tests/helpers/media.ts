@@ -177,9 +177,11 @@ export class RtpSender {
 
   /**
    * One RTP packet (RFC 3550) with an Opus payload of random bytes; with `audioLevel`, a one-byte
-   * header extension (RFC 8285) carrying the RFC 6464 level.
+   * header extension (RFC 8285) carrying the RFC 6464 level. A fixed `payload` (the bytes after
+   * the Opus TOC) spares a load generator the random bytes.
    */
-  static packet(seq: number, ts: number, ssrc: number, audioLevel: number | null = null, payloadBytes = 80): Buffer {
+  static packet(seq: number, ts: number, ssrc: number, audioLevel: number | null = null, payloadBytes = 80, payload?: Buffer): Buffer {
+    if (payload) payloadBytes = payload.length + 1;
     const ext = audioLevel === null ? 0 : 8;
     const b = Buffer.alloc(12 + ext + payloadBytes);
     b[0] = audioLevel === null ? 0x80 : 0x90; // V=2, no padding, X when extended, CC=0
@@ -195,7 +197,7 @@ export class RtpSender {
     }
     // Opus TOC: config 31 (CELT FB 20 ms), mono, one frame; then any bytes.
     b[12 + ext] = 0xf8;
-    randomBytes(payloadBytes - 1).copy(b, 13 + ext);
+    (payload ?? randomBytes(payloadBytes - 1)).copy(b, 13 + ext);
     return b;
   }
 
