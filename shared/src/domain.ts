@@ -39,6 +39,47 @@ export interface ProtocolError {
 export type ParticipantId = string;
 export type MeetingId = string;
 
+/** Who may come in: everyone with the link, or only those the leader lets in (rule L1). */
+export const Admission = {
+  open: 'open',
+  leaderAdmits: 'leader-admits',
+} as const;
+export type Admission = (typeof Admission)[keyof typeof Admission];
+export const ADMISSIONS = Object.values(Admission) as readonly Admission[];
+
+/** Optional profile given at joining, only ever counted (attendance, balance of the word). */
+export const Profile = {
+  livedExperience: 'lived-experience',
+  relative: 'relative',
+  professional: 'professional',
+  other: 'other',
+  preferNot: 'prefer-not-to-say',
+} as const;
+export type Profile = (typeof Profile)[keyof typeof Profile];
+export const PROFILES = Object.values(Profile) as readonly Profile[];
+
+/** Silent support signs (rule F8): brief, non-verbal, they never interrupt the speaker. */
+export const SignKind = {
+  hear: 'hear',
+  thanks: 'thanks',
+  support: 'support',
+} as const;
+export type SignKind = (typeof SignKind)[keyof typeof SignKind];
+export const SIGN_KINDS = Object.values(SignKind) as readonly SignKind[];
+/** How long a sign stays visible (ms); the server forgets it after this. */
+export const SIGN_FADE_MS = 8000;
+
+/** The four questions observers answer (meeting practice), each on a 1-5 scale. */
+export const Scale = {
+  atmosphere: 'atmosphere',
+  interaction: 'interaction',
+  together: 'together',
+  productivity: 'productivity',
+} as const;
+export type Scale = (typeof Scale)[keyof typeof Scale];
+export const SCALES = Object.values(Scale) as readonly Scale[];
+export type Scales = Record<Scale, number | null>;
+
 export interface MeetingSettings {
   /** Minutes before the end at which the leader warns the group (issue: closing warning). */
   closingWarningMinutes: number;
@@ -52,6 +93,12 @@ export interface MeetingSettings {
   graceSeconds: number;
   /** Planned length; the closing warning then comes by itself (rule C4). Null: no planned end. */
   durationMinutes: number | null;
+  /** Per-turn guideline in minutes (rule F3): only a gentle cue to the speaker. Null: off. */
+  shareTimerMinutes: number | null;
+  /** Rule L1. */
+  admission: Admission;
+  /** Silent support signs allowed (rule F8). */
+  signsEnabled: boolean;
 }
 
 /** The closing warning in progress (rules C1-C3): the meeting closes by itself at `endsAt`. */
@@ -72,6 +119,11 @@ export interface ParticipantView {
   turns: number;
   /** Times the person chose not to speak when the stick came (rule S7: a right, not a failure). */
   passes: number;
+  /** Has the leader's rights beside the leader (rule F7). */
+  coLeader: boolean;
+  /** Anonymous label ("P3"), stable for the meeting; observers see it instead of the name unless
+   * the person chose to be named to observers (rule O2). */
+  label: string;
 }
 
 export interface StickView {
@@ -85,6 +137,103 @@ export interface RoundView {
   order: ParticipantId[];
   /** Index in `order` of the person the stick is offered to now. */
   index: number;
+  /** Who said "come back to me" in this round (once each, rule F2). */
+  deferred: ParticipantId[];
+}
+
+export interface AgendaItem {
+  id: string;
+  text: string;
+}
+
+export interface AgendaView {
+  items: AgendaItem[];
+  /** Id of the item the group is on, or null. */
+  current: string | null;
+}
+
+export interface SignView {
+  id: string;
+  from: ParticipantId;
+  kind: SignKind;
+  at: number;
+}
+
+/** Someone waiting in the lobby (leaders only, rule L1). */
+export interface LobbyView {
+  id: ParticipantId;
+  name: string;
+  role: Role;
+  since: number;
+  connected: boolean;
+}
+
+/** What only the leader and co-leaders receive. */
+export interface LeaderPanel {
+  lobby: LobbyView[];
+  /** People who asked the leader to check in with them after the meeting (rule F9). */
+  checkIns: ParticipantId[];
+  /** Anonymous concerns (rule E3): no author is stored. */
+  concerns: { id: string; text: string }[];
+  /** Anonymous feedback (E2): averages (null: nobody answered) and texts that link nobody. */
+  feedback: { count: number; safe: number | null; heard: number | null; useful: number | null; texts: string[] };
+}
+
+export interface ObserverNote {
+  id: string;
+  /** The observer who wrote it. */
+  authorId: ParticipantId;
+  at: number;
+  phase: Phase;
+  /** Text of the agenda item current when written, if any. */
+  agendaItem: string | null;
+  scales: Scales;
+  text: string;
+}
+
+export interface PersonFacts {
+  id: ParticipantId;
+  turns: number;
+  passes: number;
+  /** Time holding the stick, finished turns only (the live turn: stick.since). */
+  speakingMs: number;
+  /** Total time waited in the queue before getting the stick, and how many waits. */
+  waitedMs: number;
+  waits: number;
+  /** When the current wait began, if the person is in the queue now. */
+  waitingSince: number | null;
+}
+
+export interface ProfileBalance {
+  profile: Profile | 'unknown';
+  people: number;
+  turns: number;
+  speakingMs: number;
+}
+
+export interface Recommendation {
+  authorId: ParticipantId;
+  text: string;
+  publishedAt: number | null;
+}
+
+/** What only observers receive until they publish (rules O1-O4). */
+export interface ObserverPanel {
+  facts: PersonFacts[];
+  balance: ProfileBalance[];
+  notes: ObserverNote[];
+  /** Drafts and published recommendations of every observer of this meeting. */
+  recommendations: Recommendation[];
+}
+
+/** The closing view everyone sees once the meeting is closed (rule E1). */
+export interface EndView {
+  /** Published recommendations only; the author is shown by role ("Observer"), not name. */
+  recommendations: { text: string; publishedAt: number }[];
+  /** Anonymous distribution of the word: one entry per person who could speak, largest first. */
+  distribution: { turns: number; passes: number; speakingMs: number }[];
+  /** How many people gave anonymous feedback (rule E2). */
+  feedbackCount: number;
 }
 
 /** The full snapshot every client receives after each change. `version` only goes up. */
@@ -104,7 +253,19 @@ export interface RoomSnapshot {
   plannedEndAt: number | null;
   /** Server clock (epoch ms) when the snapshot was made, so clients can correct their clocks. */
   serverNow: number;
+  /** Who this snapshot was made for: each audience gets only what it may see. */
+  audience: Audience;
+  agenda: AgendaView;
+  /** Recent silent signs (rule F8), newest last; they fade after SIGN_FADE_MS. */
+  signs: SignView[];
+  /** Open meeting with no leader or co-leader connected: the meeting waits (rule F7). */
+  leaderAway: boolean;
+  leader: LeaderPanel | null;
+  observer: ObserverPanel | null;
+  end: EndView | null;
 }
+
+export type Audience = 'leader' | 'participant' | 'observer';
 
 export const DEFAULT_RULES: readonly string[] = [
   'What is said here stays here.',

@@ -3,7 +3,23 @@
  * (resume-secret hashes, token hashes, connection bookkeeping). Plain JSON so every store can
  * keep it as one value and commit it atomically with its version.
  */
-import type { MeetingSettings, Phase, Role, RoomSnapshot, ParticipantId } from '@peer-circle/shared';
+import type {
+  AgendaItem,
+  Audience,
+  EndView,
+  LeaderPanel,
+  MeetingSettings,
+  ObserverNote,
+  ObserverPanel,
+  ParticipantId,
+  Phase,
+  Profile,
+  ProfileBalance,
+  Role,
+  RoomSnapshot,
+  SignView,
+} from '@peer-circle/shared';
+import { SIGN_FADE_MS } from '@peer-circle/shared';
 
 export interface Participant {
   id: ParticipantId;
@@ -20,12 +36,63 @@ export interface Participant {
   passes: number;
   /** sha256 of the resume secret given at joining (the secret itself is never stored). */
   resumeHash: string;
+  /** The role of the link the seat was taken with: a resume must come with the same (S9, F7). */
+  linkRole: Role;
+  coLeader: boolean;
+  /** "P3": anonymous label for observers (O2). */
+  label: string;
+  profile: Profile | null;
+  namedToObservers: boolean;
+  inAttendance: boolean;
+  /** Removed by the leader (L2): the seat cannot be resumed. */
+  removed: boolean;
+  /** Observer facts (O3). */
+  speakingMs: number;
+  waitedMs: number;
+  waits: number;
+  /** Asked the leader to check in after the meeting (F9). */
+  checkIn: boolean;
+  /** Gave the anonymous feedback (E2): only that they did, never what. */
+  feedbackGiven: boolean;
+  /** Anonymous concerns sent (E3): a count for the spam guard, never which. */
+  concernsSent: number;
+}
+
+/** Someone waiting to be let in (L1). Becomes a Participant when admitted. */
+export interface LobbyEntry {
+  id: ParticipantId;
+  name: string;
+  role: Role;
+  resumeHash: string;
+  connId: string | null;
+  disconnectedAt: number | null;
+  since: number;
+  profile: Profile | null;
+  namedToObservers: boolean;
+  inAttendance: boolean;
+}
+
+/** Anonymous feedback (E2): sums and counts per question, texts in an order that links nobody. */
+export interface FeedbackTally {
+  count: number;
+  safe: { sum: number; n: number };
+  heard: { sum: number; n: number };
+  useful: { sum: number; n: number };
+  texts: string[];
+}
+
+export interface RecommendationState {
+  authorId: ParticipantId;
+  text: string;
+  publishedAt: number | null;
 }
 
 export interface QueueEntry {
   id: ParticipantId;
   /** Monotonic counter of raised hands: first come, first served (rule S4). */
   seq: number;
+  /** When the hand went up (O3: waiting time). */
+  since: number;
 }
 
 export interface RoomState {
@@ -40,17 +107,44 @@ export interface RoomState {
   stick: { holderId: ParticipantId | null; since: number | null };
   /** Kept sorted by the rule S4 order. */
   queue: QueueEntry[];
-  round: { order: ParticipantId[]; index: number } | null;
+  round: { order: ParticipantId[]; index: number; deferred: ParticipantId[] } | null;
   closing: { warnedAt: number; endsAt: number } | null;
   plannedEndAt: number | null;
   /** Source of `seq` for queue entries and of `seat` numbers. */
   counter: number;
   /** sha256 of the three capability tokens, so stores can expire them with the room. */
   tokenHashes: Record<Role, string>;
+  lobby: LobbyEntry[];
+  /** Resume hashes that may not come back (removed or turned away, L1/L2). */
+  barred: string[];
+  agenda: { items: AgendaItem[]; current: string | null };
+  signs: SignView[];
+  notes: ObserverNote[];
+  recommendations: RecommendationState[];
+  feedback: FeedbackTally;
+  concerns: { id: string; text: string }[];
 }
 
-/** The public snapshot: what every member may see. */
-export function toSnapshot(state: RoomState, now: number): RoomSnapshot {
+/** Has the leader's rights now (F7). */
+export const leads = (p: Participant): boolean => p.role === 'leader' || p.coLeader;
+
+/** F7: an open meeting with no leader or co-leader connected waits for one. */
+export function isLeaderAway(state: RoomState): boolean {
+  return state.phase === 'open' && !state.participants.some((p) => p.present && p.connId !== null && leads(p));
+}
+
+/** The audience a member's snapshot is made for. */
+export function audienceOf(p: Participant): Audience {
+  if (p.role === 'observer') return 'observer';
+  return leads(p) ? 'leader' : 'participant';
+}
+
+/**
+ * The snapshot for one audience: participants see the public part; leaders also the lobby,
+ * check-ins, concerns and feedback; observers also their facts, notes and drafts, and see labels
+ * instead of names unless people chose otherwise (O2). Nothing private is in another audience's.
+ */
+export function toSnapshot(state: RoomState, now: number, audience: Audience = 'participant'): RoomSnapshot {
   return {
     version: state.version,
     meetingId: state.meetingId,
@@ -58,21 +152,95 @@ export function toSnapshot(state: RoomState, now: number): RoomSnapshot {
     phase: state.phase,
     participants: state.participants.map((p) => ({
       id: p.id,
-      name: p.name,
+      name: audience === 'observer' && p.role !== 'observer' && !p.namedToObservers ? p.label : p.name,
       role: p.role,
       present: p.present,
       connected: p.connId !== null,
       turns: p.turns,
       passes: p.passes,
+      coLeader: p.coLeader,
+      label: p.label,
     })),
     stick: { ...state.stick },
     queue: state.queue.map((e) => e.id),
-    round: state.round ? { order: [...state.round.order], index: state.round.index } : null,
+    round: state.round ? { order: [...state.round.order], index: state.round.index, deferred: [...state.round.deferred] } : null,
     closing: state.closing ? { ...state.closing } : null,
     plannedEndAt: state.plannedEndAt,
     settings: { ...state.settings, rules: [...state.settings.rules] },
     serverNow: now,
+    audience,
+    agenda: { items: state.agenda.items.map((i) => ({ ...i })), current: state.agenda.current },
+    signs: state.signs.filter((x) => x.at + SIGN_FADE_MS > now).map((x) => ({ ...x })),
+    leaderAway: isLeaderAway(state),
+    leader: audience === 'leader' ? leaderPanel(state) : null,
+    observer: audience === 'observer' ? observerPanel(state) : null,
+    end: state.phase === 'closed' ? endView(state) : null,
   };
+}
+
+function leaderPanel(state: RoomState): LeaderPanel {
+  const f = state.feedback;
+  return {
+    lobby: state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null })),
+    checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
+    concerns: state.concerns.map((c) => ({ ...c })),
+    feedback: {
+      count: f.count,
+      safe: f.safe.n ? f.safe.sum / f.safe.n : null,
+      heard: f.heard.n ? f.heard.sum / f.heard.n : null,
+      useful: f.useful.n ? f.useful.sum / f.useful.n : null,
+      texts: [...f.texts],
+    },
+  };
+}
+
+/** Can take the word: everyone but observers (the distribution and balance count them). */
+const speaks = (p: Participant) => p.role !== 'observer';
+
+function observerPanel(state: RoomState): ObserverPanel {
+  const waiting = new Map(state.queue.map((e) => [e.id, e.since]));
+  const people = state.participants.filter(speaks);
+  const balance = new Map<ProfileBalance['profile'], ProfileBalance>();
+  for (const p of people) {
+    const key = p.profile ?? 'unknown';
+    const b = balance.get(key) ?? { profile: key, people: 0, turns: 0, speakingMs: 0 };
+    b.people += 1;
+    b.turns += p.turns;
+    b.speakingMs += p.speakingMs;
+    balance.set(key, b);
+  }
+  return {
+    facts: people.map((p) => ({
+      id: p.id,
+      turns: p.turns,
+      passes: p.passes,
+      speakingMs: p.speakingMs,
+      waitedMs: p.waitedMs,
+      waits: p.waits,
+      waitingSince: waiting.get(p.id) ?? null,
+    })),
+    balance: [...balance.values()],
+    notes: state.notes.map((n) => ({ ...n, scales: { ...n.scales } })),
+    recommendations: state.recommendations.map((r) => ({ ...r })),
+  };
+}
+
+/** E1: anonymous, so sorted by amount and without ids. */
+export function endView(state: RoomState): EndView {
+  return {
+    recommendations: state.recommendations
+      .filter((r): r is RecommendationState & { publishedAt: number } => r.publishedAt !== null)
+      .map((r) => ({ text: r.text, publishedAt: r.publishedAt })),
+    distribution: distribution(state),
+    feedbackCount: state.feedback.count,
+  };
+}
+
+export function distribution(state: RoomState): EndView['distribution'] {
+  return state.participants
+    .filter(speaks)
+    .map((p) => ({ turns: p.turns, passes: p.passes, speakingMs: p.speakingMs }))
+    .sort((a, b) => b.speakingMs - a.speakingMs || b.turns - a.turns || b.passes - a.passes);
 }
 
 /**
@@ -88,6 +256,12 @@ export function nextDeadline(state: RoomState): number | null {
   for (const p of state.participants) {
     if (p.present && p.disconnectedAt !== null) {
       const at = p.disconnectedAt + state.settings.graceSeconds * 1000;
+      if (next === null || at < next) next = at;
+    }
+  }
+  for (const e of state.lobby) {
+    if (e.disconnectedAt !== null) {
+      const at = e.disconnectedAt + state.settings.graceSeconds * 1000;
       if (next === null || at < next) next = at;
     }
   }
@@ -126,5 +300,17 @@ export function createRoom(r: NewRoom): RoomState {
     plannedEndAt: null,
     counter: 0,
     tokenHashes: r.tokenHashes,
+    lobby: [],
+    barred: [],
+    agenda: { items: [], current: null },
+    signs: [],
+    notes: [],
+    recommendations: [],
+    feedback: emptyFeedback(),
+    concerns: [],
   };
+}
+
+export function emptyFeedback(): FeedbackTally {
+  return { count: 0, safe: { sum: 0, n: 0 }, heard: { sum: 0, n: 0 }, useful: { sum: 0, n: 0 }, texts: [] };
 }
