@@ -3,7 +3,7 @@
  * seat silently after a reload), create the RoomSession, and come back in after the session
  * ended in another tab ("continue here instead") or after leaving ("go back in").
  */
-import type { LookupResponse } from '@peer-circle/shared';
+import type { LookupResponse, Profile } from '@peer-circle/shared';
 import { t } from '../../lib/i18n/index.ts';
 import { looksLikeToken, lookupToken } from '../../lib/net/api.ts';
 import { JoinError, RoomSession } from '../../lib/room/room.svelte.ts';
@@ -18,6 +18,13 @@ export type JoinStage =
   | { kind: 'closed'; title: string }
   | { kind: 'form'; info: LookupResponse; offer: StoredSeat | null; notice: string | null }
   | { kind: 'room'; info: LookupResponse; session: RoomSession };
+
+/** What the person chose at joining (rules O2, E4): each optional, off unless chosen. */
+export interface JoinChoices {
+  profile?: Profile;
+  namedToObservers?: boolean;
+  inAttendance?: boolean;
+}
 
 export class JoinFlow {
   #stage = $state.raw<JoinStage>({ kind: 'looking' });
@@ -73,10 +80,10 @@ export class JoinFlow {
   }
 
   /** Joins with a new seat. */
-  join(name: string): Promise<void> {
+  join(name: string, choices: JoinChoices = {}): Promise<void> {
     const stage = this.#stage;
     if (stage.kind !== 'form') return Promise.resolve();
-    return this.#enter(stage.info, name, undefined);
+    return this.#enter(stage.info, name, undefined, choices);
   }
 
   /** Takes back the seat this browser held ("go back in as Anna", "continue here instead"). */
@@ -100,12 +107,19 @@ export class JoinFlow {
     if (this.#stage.kind === 'room') this.#stage.session.close();
   }
 
-  async #enter(info: LookupResponse, name: string, resume: string | undefined): Promise<void> {
+  async #enter(info: LookupResponse, name: string, resume: string | undefined, choices: JoinChoices = {}): Promise<void> {
     if (this.#joining) return;
     this.#joining = true;
     this.#error = null;
     try {
-      const session = await RoomSession.create({ token: this.#token, name, resume });
+      const session = await RoomSession.create({
+        token: this.#token,
+        name,
+        resume,
+        ...choices,
+        meetingId: info.meetingId,
+        linkRole: info.role,
+      });
       if (this.#closed) {
         session.close();
         return;

@@ -8,7 +8,13 @@
  */
 import {
   PROTOCOL_VERSION,
+  type Admission,
   type ClosingView,
+  type EndReason,
+  type MeetingId,
+  type Profile,
+  type Scales,
+  type SignKind,
   type CommandName,
   type ParticipantId,
   type ParticipantView,
@@ -25,16 +31,35 @@ export const ConnectionStatus = {
   connected: 'connected',
   reconnecting: 'reconnecting',
   offline: 'offline',
+  /** Waiting in the lobby for the leader to let us in (rule L1): no snapshot yet. */
+  lobby: 'lobby',
   ended: 'ended',
 } as const;
 export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
 
 /**
  * Why this session stopped: the server moved the seat to another tab (superseded), I left,
- * I left from another tab (leftElsewhere), the meeting ended while I was away (closed), or the
- * seat could not be restored (lost).
+ * I left from another tab (leftElsewhere), the meeting ended while I was away (closed), the
+ * seat could not be restored (lost), the leader removed me (removed, rule L2) or did not let me
+ * in from the lobby (turnedAway, rule L1). No reason is ever given for the last two.
  */
-export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost';
+export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost' | 'removed' | 'turnedAway';
+
+/** What the leader may change during the meeting (rule F6). */
+export interface SettingsPatch {
+  shareTimerMinutes?: number | null;
+  signsEnabled?: boolean;
+  admission?: Admission;
+  autoPass?: boolean;
+}
+
+/** Anonymous feedback after the meeting (rule E2): each answer optional, at least one. */
+export interface FeedbackAnswers {
+  safe?: number;
+  heard?: number;
+  useful?: number;
+  text?: string;
+}
 
 /** What "pass to next" would do right now (mirrors the server's rule S8/S4 choice). */
 export type NextStep =
@@ -52,6 +77,14 @@ export interface RoomSessionOptions {
   name: string;
   /** Resume secret of an earlier seat in this meeting. */
   resume?: string | undefined;
+  /** Choices made at joining (rules O2, E4); all optional. */
+  profile?: Profile | undefined;
+  namedToObservers?: boolean | undefined;
+  inAttendance?: boolean | undefined;
+  /** The meeting and the link's role, known from the lookup: the seat is kept under them even
+   * before a snapshot came (lobby) and after the role changed (hand-over). */
+  meetingId?: MeetingId | undefined;
+  linkRole?: Role | undefined;
   /** For tests: another socket factory. */
   socketFactory?: () => AppSocket;
   /** How long to wait for the first connection and join before giving up. */
@@ -94,10 +127,15 @@ export class RoomSession {
   readonly #token: string;
   #name: string;
   #resume: string | undefined;
+  readonly #choices: Pick<RoomSessionOptions, 'profile' | 'namedToObservers' | 'inAttendance'>;
+  readonly #meetingId: MeetingId | undefined;
+  readonly #linkRole: Role | undefined;
   #joinAttempt = 0;
   /** The current connection has been answered by a successful join. */
   #seated = false;
   #rejoinFailures = 0;
+  /** The last join answered "wait in the lobby". */
+  #lobbyNow = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #leaving = false;
   #closed = false;
@@ -109,6 +147,9 @@ export class RoomSession {
     this.#token = opts.token;
     this.#name = opts.name;
     this.#resume = opts.resume;
+    this.#choices = { profile: opts.profile, namedToObservers: opts.namedToObservers, inAttendance: opts.inAttendance };
+    this.#meetingId = opts.meetingId;
+    this.#linkRole = opts.linkRole;
     this.#socket = (opts.socketFactory ?? openSocket)();
   }
 
@@ -136,6 +177,10 @@ export class RoomSession {
   }
   get ended(): EndedReason | null {
     return this.#ended;
+  }
+  /** Waiting in the lobby for the leader (rule L1). */
+  get inLobby(): boolean {
+    return this.#status === 'lobby';
   }
   /** The command waiting for its ack, if any (buttons show it and avoid double sends). */
   get pending(): CommandName | null {
@@ -166,8 +211,15 @@ export class RoomSession {
     new Map((this.#snapshot?.participants ?? []).map((p) => [p.id, p])),
   );
   readonly self: ParticipantView | null = $derived(this.#me ? (this.byId.get(this.#me.id) ?? null) : null);
-  readonly isLeader: boolean = $derived(this.#me?.role === 'leader');
-  readonly isObserver: boolean = $derived(this.#me?.role === 'observer');
+  /** My role now: it can change during the meeting (hand-over, rule F7). */
+  readonly role: Role | null = $derived(this.self?.role ?? this.#me?.role ?? null);
+  /** Leader or co-leader: has the leader's tools (rule F7). */
+  readonly isLeader: boolean = $derived(
+    this.#snapshot?.audience === 'leader' || this.role === 'leader' || (this.self?.coLeader ?? false),
+  );
+  /** The leader proper: only they may hand over or name co-leaders. */
+  readonly isMainLeader: boolean = $derived(this.role === 'leader');
+  readonly isObserver: boolean = $derived(this.role === 'observer');
   readonly holderId: ParticipantId | null = $derived(this.#snapshot?.stick.holderId ?? null);
   readonly holder: ParticipantView | null = $derived(this.holderId ? (this.byId.get(this.holderId) ?? null) : null);
   readonly iHoldStick: boolean = $derived(this.#me !== null && this.holderId === this.#me.id);
@@ -267,6 +319,36 @@ export class RoomSession {
    * (rule C2): the UI asks first, so people are not cut off without notice.
    */
   closeMeeting = (force?: boolean) => this.#command('closeMeeting', force ? { force: true } : {});
+  /** "Come back to me" in a round (rule F2). */
+  deferTurn = () => this.#command('deferTurn', {});
+  /** Leader: change the share timer, signs, admission or auto pass (rule F6). */
+  updateSettings = (patch: SettingsPatch) => this.#command('updateSettings', patch);
+  /** Leader, before the start: the group's rules (rule F5). */
+  setRules = (rules: string[]) => this.#command('setRules', { rules });
+  /** Leader: the agenda; items sent with their id keep it (rule F4). */
+  setAgenda = (items: { id?: string; text: string }[]) => this.#command('setAgenda', { items });
+  setAgendaCurrent = (id: string | null) => this.#command('setAgendaCurrent', { id });
+  /** Leader: let someone in from the lobby, or not (rule L1). */
+  admit = (participantId: ParticipantId) => this.#command('admit', { participantId });
+  turnAway = (participantId: ParticipantId) => this.#command('turnAway', { participantId });
+  /** Leader: remove someone from the meeting; no reason is asked or given (rule L2). */
+  removeParticipant = (participantId: ParticipantId) => this.#command('removeParticipant', { participantId });
+  /** The leader hands leadership to someone else, and becomes a participant (rule F7). */
+  handOver = (to: ParticipantId) => this.#command('handOver', { to });
+  setCoLeader = (participantId: ParticipantId, on: boolean) => this.#command('setCoLeader', { participantId, on });
+  /** A silent sign (rule F8). */
+  sendSign = (kind: SignKind) => this.#command('sendSign', { kind });
+  /** Participant: ask the leader, privately, to check in after the meeting (rule F9). */
+  askCheckIn = (on: boolean) => this.#command('askCheckIn', { on });
+  /** Observer notes and recommendation (rules O4, O6). */
+  addNote = (scales: Partial<Scales>, text: string) => this.#command('addNote', { scales, text });
+  deleteNote = (id: string) => this.#command('deleteNote', { id });
+  saveRecommendation = (text: string) => this.#command('saveRecommendation', { text });
+  publishRecommendation = () => this.#command('publishRecommendation', {});
+  /** Anonymous feedback after closing (rule E2). */
+  giveFeedback = (answers: FeedbackAnswers) => this.#command('giveFeedback', answers);
+  /** Participant: an anonymous concern to the leader (rule E3). */
+  raiseConcern = (text: string) => this.#command('raiseConcern', { text });
 
   /** Leaves the meeting: the seat is given up on the server and this session ends. */
   async leave(): Promise<void> {
@@ -296,6 +378,7 @@ export class RoomSession {
     this.#socket.off('disconnect', this.#onDisconnect);
     this.#socket.off('state', this.#onState);
     this.#socket.off('ended', this.#onEnded);
+    this.#socket.off('admitted', this.#onAdmitted);
     this.#socket.disconnect();
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.#onOnline);
@@ -329,6 +412,7 @@ export class RoomSession {
       this.#socket.on('disconnect', this.#onDisconnect);
       this.#socket.on('state', this.#onState);
       this.#socket.on('ended', this.#onEnded);
+      this.#socket.on('admitted', this.#onAdmitted);
       if (typeof window !== 'undefined') {
         window.addEventListener('online', this.#onOnline);
         window.addEventListener('offline', this.#onOffline);
@@ -357,7 +441,7 @@ export class RoomSession {
     if (this.#ended !== null || this.#closed) return;
     if (this.#socket.connected) {
       // The connection survived the blip: nothing was lost.
-      if (this.#seated) this.#status = 'connected';
+      if (this.#seated) this.#status = this.#lobbyNow ? 'lobby' : 'connected';
       return;
     }
     this.#status = 'reconnecting';
@@ -374,9 +458,22 @@ export class RoomSession {
     this.#apply(snapshot);
   };
 
-  #onEnded = (info: { reason: 'superseded' | 'left' }): void => {
-    if (info.reason === 'superseded') this.#end('superseded');
-    else this.#end(this.#leaving ? 'left' : 'leftElsewhere');
+  #onEnded = (info: { reason: EndReason }): void => {
+    switch (info.reason) {
+      case 'superseded':
+      case 'removed':
+      case 'turnedAway':
+        this.#end(info.reason);
+        return;
+      default:
+        this.#end(this.#leaving ? 'left' : 'leftElsewhere');
+    }
+  };
+
+  /** The leader let us in from the lobby: join again with the resume secret (rule L1). */
+  #onAdmitted = (): void => {
+    if (this.#ended !== null || this.#closed) return;
+    void this.#join();
   };
 
   /** Keeps the newest snapshot: versions only go up, and every snapshot is complete. */
@@ -384,7 +481,7 @@ export class RoomSession {
     const current = this.#snapshot;
     if (current && (snapshot.meetingId !== current.meetingId || snapshot.version <= current.version)) return;
     this.#snapshot = snapshot;
-    if (snapshot.phase === 'closed' && this.#me) seats.forget(snapshot.meetingId, this.#me.role);
+    if (snapshot.phase === 'closed' && this.#me) seats.forget(snapshot.meetingId, this.#linkRole ?? this.#me.role);
     this.#runClock();
   }
 
@@ -401,6 +498,10 @@ export class RoomSession {
     clearTimeout(this.#retryTimer);
     const payload: PayloadOf<'join'> = { token: this.#token, name: this.#name, protocolVersion: PROTOCOL_VERSION };
     if (this.#resume !== undefined) payload.resume = this.#resume;
+    const { profile, namedToObservers, inAttendance } = this.#choices;
+    if (profile !== undefined) payload.profile = profile;
+    if (namedToObservers !== undefined) payload.namedToObservers = namedToObservers;
+    if (inAttendance !== undefined) payload.inAttendance = inAttendance;
     const res = await call(this.#socket, 'join', payload);
     if (attempt !== this.#joinAttempt || this.#closed || this.#ended !== null) return;
 
@@ -409,12 +510,19 @@ export class RoomSession {
       this.#seated = true;
       this.#resume = res.resume;
       this.#me = res.me;
-      this.#serverClock.sample(res.state.serverNow);
-      this.#apply(res.state);
-      const self = res.state.participants.find((p) => p.id === res.me.id);
-      if (self) this.#name = self.name;
-      seats.save({ meetingId: res.state.meetingId, role: res.me.role, participantId: res.me.id, name: this.#name, resume: res.resume });
-      this.#status = typeof navigator !== 'undefined' && navigator.onLine === false ? 'offline' : 'connected';
+      if (res.state) {
+        this.#serverClock.sample(res.state.serverNow);
+        this.#apply(res.state);
+        const self = res.state.participants.find((p) => p.id === res.me.id);
+        if (self) this.#name = self.name;
+      }
+      const meetingId = res.state?.meetingId ?? this.#meetingId;
+      if (meetingId) {
+        seats.save({ meetingId, role: this.#linkRole ?? res.me.role, participantId: res.me.id, name: this.#name, resume: res.resume });
+      }
+      this.#lobbyNow = res.lobby || !res.state;
+      this.#status =
+        res.lobby || !res.state ? 'lobby' : typeof navigator !== 'undefined' && navigator.onLine === false ? 'offline' : 'connected';
       this.#firstJoin?.resolve();
       this.#firstJoin = null;
       return;
@@ -452,11 +560,11 @@ export class RoomSession {
     this.#pending = null;
     clearTimeout(this.#retryTimer);
     this.#clock.stop();
-    const meetingId = this.#snapshot?.meetingId;
-    const role = this.#me?.role;
+    const meetingId = this.#snapshot?.meetingId ?? this.#meetingId;
+    const role = this.#linkRole ?? this.#me?.role;
     if (meetingId && role) {
       // Superseded or left: this tab lets go, the browser may still offer "go back in".
-      if (reason === 'closed' || reason === 'lost') seats.forget(meetingId, role);
+      if (reason === 'closed' || reason === 'lost' || reason === 'removed' || reason === 'turnedAway') seats.forget(meetingId, role);
       else seats.forgetTab(meetingId, role);
     }
     this.#socket.disconnect();
