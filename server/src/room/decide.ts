@@ -3,11 +3,15 @@
  * No I/O, no timers, no Date.now, no randomness: time and the actor come in through ctx.
  * Rule ids (S1...) refer to docs/rules.md.
  */
-import type { ParticipantId, ProtocolError } from '@peer-circle/shared';
-import { ALLOWED_ROLES, type Command, type Context, type MemberCommand, type RoomEvent, type TurnEnd } from './commands.ts';
-import { autoWarnAt, type Participant, type RoomState } from './state.ts';
+import { LIMITS, SCALES, SIGN_FADE_MS, type ParticipantId, type ProtocolError, type Role, type Scales } from '@peer-circle/shared';
+import { ALLOWED_ROLES, LEADER_ONLY, type Command, type Context, type JoinChoices, type MemberCommand, type RoomEvent, type TurnEnd } from './commands.ts';
+import { autoWarnAt, isLeaderAway, leads, type LobbyEntry, type Participant, type RoomState } from './state.ts';
 
 export const MAX_PARTICIPANTS = 100;
+/** Bounds that keep one room's state small (it is committed whole on every change). */
+export const MAX_LOBBY = 50;
+export const MAX_SIGNS = 30;
+export const MAX_NOTES = 500;
 
 export type Decision =
   | { ok: true; state: RoomState; events: RoomEvent[]; changed: boolean }
@@ -71,6 +75,7 @@ class Draft {
     if (holder) {
       if (end === 'spoke') holder.turns += 1;
       else holder.passes += 1;
+      if (this.s.stick.since !== null) holder.speakingMs += Math.max(0, this.now - this.s.stick.since); // O3
     }
     this.s.stick = { holderId: null, since: null };
     this.emit({ type: 'turnEnded', participantId: holderId, end });
@@ -81,6 +86,13 @@ class Draft {
   give(to: ParticipantId | null, previousHolderId: ParticipantId | null = this.s.stick.holderId): void {
     if (this.s.stick.holderId !== null && this.s.stick.holderId !== to) this.endTurn('spoke');
     if (to !== null) {
+      const waited = this.s.queue.find((e) => e.id === to);
+      const p = this.find(to);
+      if (waited && p) {
+        // O3: the wait ends when the raised hand gets the stick.
+        p.waitedMs += Math.max(0, this.now - waited.since);
+        p.waits += 1;
+      }
       this.dequeue(to);
       this.s.stick = { holderId: to, since: this.now };
     }
@@ -96,6 +108,12 @@ class Draft {
   offerRound(index: number, previousHolderId: ParticipantId | null): void {
     const round = this.s.round;
     if (!round) return;
+    if (isLeaderAway(this.s)) {
+      // F7: without a leader the round waits at the next person; the leader resumes it.
+      round.index = Math.min(index, round.order.length);
+      if (this.s.stick.holderId === null) this.emit({ type: 'stickPassed', holderId: null, previousHolderId });
+      return;
+    }
     for (let i = index; i < round.order.length; i++) {
       const id = round.order[i]!;
       if (this.canHold(this.find(id))) {
@@ -112,7 +130,7 @@ class Draft {
 
   afterTurnOutsideRound(previousHolderId: ParticipantId | null): void {
     const head = this.s.queue[0];
-    if (this.s.settings.autoPass && head) this.give(head.id, previousHolderId);
+    if (this.s.settings.autoPass && head && !isLeaderAway(this.s)) this.give(head.id, previousHolderId);
     else if (this.s.stick.holderId === null) this.emit({ type: 'stickPassed', holderId: null, previousHolderId });
   }
 
@@ -130,13 +148,70 @@ class Draft {
   }
 
   /** The person is no longer in the meeting (S9). */
-  depart(p: Participant, reason: 'left' | 'timedOut'): void {
+  depart(p: Participant, reason: 'left' | 'timedOut' | 'removed'): void {
     p.present = false;
     p.connId = null;
     p.disconnectedAt = null;
     this.dequeue(p.id);
     this.emit({ type: 'participantLeft', participantId: p.id, reason });
     if (this.s.stick.holderId === p.id) this.finishTurn('spoke');
+  }
+
+  /**
+   * F7: when the last connected leader or co-leader drops, the stick returns to the centre and
+   * stays there until a leader is back. Call after anything that may disconnect a leader.
+   */
+  guardLeader(wasAway: boolean): void {
+    if (!isLeaderAway(this.s)) return;
+    if (this.s.stick.holderId !== null) this.finishTurn('spoke');
+    if (!wasAway) this.emit({ type: 'leaderAway' });
+  }
+
+  findLobby(id: ParticipantId): LobbyEntry | undefined {
+    return this.s.lobby.find((e) => e.id === id);
+  }
+
+  /** A new seat in the circle (S9 seat order, O2 label). */
+  seat(x: { id: ParticipantId; name: string; role: Role; resumeHash: string; connId: string | null } & JoinChoices): Participant {
+    const s = this.s;
+    if (s.participants.filter((p) => p.present).length >= MAX_PARTICIPANTS) reject('conflict', 'The meeting is full.');
+    s.counter += 1;
+    const p: Participant = {
+      id: x.id,
+      name: x.name,
+      role: x.role,
+      seat: s.counter,
+      present: true,
+      connId: x.connId,
+      disconnectedAt: x.connId === null ? this.now : null,
+      turns: 0,
+      passes: 0,
+      resumeHash: x.resumeHash,
+      linkRole: x.role,
+      coLeader: false,
+      label: `P${s.participants.length + 1}`,
+      profile: x.profile ?? null,
+      namedToObservers: x.namedToObservers ?? false,
+      inAttendance: x.inAttendance ?? false,
+      removed: false,
+      speakingMs: 0,
+      waitedMs: 0,
+      waits: 0,
+      checkIn: false,
+      feedbackGiven: false,
+      concernsSent: 0,
+    };
+    s.participants.push(p);
+    this.joinRound(p);
+    return p;
+  }
+
+  /** L1: from the lobby into the circle; the connection is told to join again. */
+  admit(e: LobbyEntry): void {
+    this.s.lobby = this.s.lobby.filter((x) => x.id !== e.id);
+    const p = this.seat({ ...e, profile: e.profile ?? undefined });
+    p.disconnectedAt = e.disconnectedAt;
+    this.emit({ type: 'participantAdmitted', participantId: p.id, connId: e.connId });
   }
 
   /** S8: late arrivals join the end of a round in progress. */
@@ -152,8 +227,11 @@ function requirePhase(d: Draft, phases: RoomState['phase'][], message: string): 
 const STICK_CLOSED = 'The meeting is not open: the stick moves only while it is open.';
 
 function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
-  if (!ALLOWED_ROLES[cmd.type].includes(actor.role)) {
-    reject('forbidden', actor.role === 'observer' ? 'Observers listen: they do not take part in the word.' : 'Only the leader can do that.');
+  const allowed = ALLOWED_ROLES[cmd.type];
+  // F7: a co-leader has the leader's commands, except those that move the role itself.
+  const asCoLeader = actor.coLeader && allowed.includes('leader') && !LEADER_ONLY.has(cmd.type);
+  if (!allowed.includes(actor.role) && !asCoLeader) {
+    reject('forbidden', forbiddenMessage(actor, cmd.type));
   }
   const s = d.s;
   switch (cmd.type) {
@@ -162,7 +240,7 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
       if (s.stick.holderId === actor.id) reject('conflict', 'You already hold the stick.'); // S2
       if (d.isQueued(actor.id)) return; // S3
       s.counter += 1;
-      s.queue.push({ id: actor.id, seq: s.counter });
+      s.queue.push({ id: actor.id, seq: s.counter, since: d.now });
       d.sortQueue();
       d.emit({ type: 'handRaised', participantId: actor.id });
       return;
@@ -214,7 +292,7 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
       if (s.round) reject('conflict', 'A round is already going.');
       const order = [...s.participants].sort((a, b) => a.seat - b.seat).filter((p) => d.canHold(p)).map((p) => p.id);
       if (order.length === 0) reject('conflict', 'Nobody is here to take part in a round.');
-      s.round = { order, index: 0 };
+      s.round = { order, index: 0, deferred: [] };
       d.emit({ type: 'roundStarted', order: [...order] });
       d.offerRound(0, s.stick.holderId);
       return;
@@ -260,7 +338,239 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
       return;
     }
     case 'leave': {
+      const wasAway = isLeaderAway(s);
       d.depart(actor, 'left');
+      d.guardLeader(wasAway);
+      return;
+    }
+    default:
+      return applyFlow(d, actor, cmd);
+  }
+}
+
+function forbiddenMessage(actor: Participant, type: MemberCommand['type']): string {
+  if (LEADER_ONLY.has(type) && actor.coLeader) return 'Only the leader can hand over the role or name co-leaders.';
+  const allowed = ALLOWED_ROLES[type];
+  if (actor.role === 'observer') return 'Observers listen: they do not take part in the word.';
+  if (allowed.includes('observer') && allowed.length === 1) return 'Only observers can do that.';
+  if (!allowed.includes('leader')) return 'This is for participants.';
+  return 'Only the leader can do that.';
+}
+
+const NOT_CLOSED = 'The meeting has ended.';
+const LIMITS_CONCERNS = LIMITS.concernsPerPerson;
+type FlowCommand = Exclude<
+  MemberCommand,
+  { type: 'raiseHand' | 'lowerHand' | 'releaseStick' | 'declineStick' | 'passStick' | 'takeStick' | 'startRound' | 'endRound' | 'startMeeting' | 'warnClosing' | 'extendMeeting' | 'closeMeeting' | 'leave' }
+>;
+
+/** Rules F2-F9, L1-L2, O4-O6, E2-E3 (docs/rules.md). */
+function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
+  const s = d.s;
+  switch (cmd.type) {
+    case 'deferTurn': {
+      requirePhase(d, ['open'], STICK_CLOSED);
+      const round = s.round;
+      if (!round || s.stick.holderId !== actor.id || round.order[round.index] !== actor.id) {
+        reject('conflict', '"Come back to me" is for your turn in a round.');
+      }
+      if (round!.deferred.includes(actor.id)) reject('conflict', 'You asked to come back once already in this round: you can speak or pass.');
+      // F2: neither a turn nor a pass; the person moves to the end of the round, once.
+      round!.order.splice(round!.index, 1);
+      round!.order.push(actor.id);
+      round!.deferred.push(actor.id);
+      s.stick = { holderId: null, since: null };
+      d.emit({ type: 'turnDeferred', participantId: actor.id });
+      d.offerRound(round!.index, actor.id);
+      return;
+    }
+    case 'updateSettings': {
+      requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
+      const next = { ...s.settings };
+      if (cmd.shareTimerMinutes !== undefined) next.shareTimerMinutes = cmd.shareTimerMinutes;
+      if (cmd.signsEnabled !== undefined) next.signsEnabled = cmd.signsEnabled;
+      if (cmd.admission !== undefined) next.admission = cmd.admission;
+      if (cmd.autoPass !== undefined) next.autoPass = cmd.autoPass;
+      if (JSON.stringify(next) === JSON.stringify(s.settings)) return;
+      s.settings = next;
+      if (!next.signsEnabled) s.signs = [];
+      d.emit({ type: 'settingsChanged' });
+      if (next.admission === 'open') for (const e of [...s.lobby]) d.admit(e); // F6
+      return;
+    }
+    case 'setRules': {
+      requirePhase(d, ['waiting'], 'The rules can be changed only before the meeting starts.'); // F5
+      if (JSON.stringify(cmd.rules) === JSON.stringify(s.settings.rules)) return;
+      s.settings = { ...s.settings, rules: [...cmd.rules] };
+      d.emit({ type: 'settingsChanged' });
+      return;
+    }
+    case 'setAgenda': {
+      requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
+      const known = new Set(s.agenda.items.map((i) => i.id));
+      const used = new Set<string>();
+      const items = cmd.items.map((i) => {
+        let id = i.id;
+        if (id === undefined || !known.has(id) || used.has(id)) {
+          s.counter += 1;
+          id = `a${s.counter}`;
+        }
+        used.add(id);
+        return { id, text: i.text };
+      });
+      const current = s.agenda.current !== null && used.has(s.agenda.current) ? s.agenda.current : null; // F4
+      if (JSON.stringify({ items, current }) === JSON.stringify(s.agenda)) return;
+      s.agenda = { items, current };
+      d.emit({ type: 'agendaChanged' });
+      return;
+    }
+    case 'setAgendaCurrent': {
+      requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
+      if (cmd.id !== null && !s.agenda.items.some((i) => i.id === cmd.id)) reject('not_found', 'That agenda item does not exist any more.');
+      if (s.agenda.current === cmd.id) return;
+      s.agenda = { ...s.agenda, current: cmd.id };
+      d.emit({ type: 'agendaChanged' });
+      return;
+    }
+    case 'admit': {
+      requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
+      const e = d.findLobby(cmd.participantId);
+      if (!e) reject('not_found', 'Nobody with that id is waiting to come in.');
+      d.admit(e!); // L1
+      return;
+    }
+    case 'turnAway': {
+      const e = d.findLobby(cmd.participantId);
+      if (!e) reject('not_found', 'Nobody with that id is waiting to come in.');
+      s.lobby = s.lobby.filter((x) => x.id !== e!.id);
+      s.barred.push(e!.resumeHash); // L1
+      if (e!.connId !== null) d.emit({ type: 'connectionEnded', participantId: e!.id, connId: e!.connId, reason: 'turnedAway' });
+      d.emit({ type: 'lobbyLeft', participantId: e!.id, reason: 'left' });
+      return;
+    }
+    case 'removeParticipant': {
+      const target = d.find(cmd.participantId);
+      if (!target || target.removed) reject('not_found', 'There is nobody with that id in this meeting.');
+      const t = target!;
+      if (t.id === actor.id) reject('conflict', 'You cannot remove yourself; you can leave instead.');
+      if (leads(t)) reject('conflict', 'A leader or co-leader cannot be removed. Take back the co-leader role first.');
+      // L2: no reason is stored; the seat cannot be resumed.
+      const connId = t.connId;
+      const wasAway = isLeaderAway(s);
+      t.removed = true;
+      t.checkIn = false;
+      s.barred.push(t.resumeHash);
+      if (t.present) d.depart(t, 'removed');
+      else d.emit({ type: 'participantLeft', participantId: t.id, reason: 'removed' });
+      if (connId !== null) d.emit({ type: 'connectionEnded', participantId: t.id, connId, reason: 'removed' });
+      d.guardLeader(wasAway);
+      return;
+    }
+    case 'handOver': {
+      requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
+      const target = d.find(cmd.to);
+      if (!target || target.removed) reject('not_found', 'There is nobody with that id in this meeting.');
+      const t = target!;
+      if (t.id === actor.id) reject('conflict', 'You are already the leader.');
+      if (t.role === 'observer') reject('conflict', 'Observers listen: the role goes to a participant.');
+      if (!t.present) reject('conflict', 'That person is not in the meeting now.');
+      // F7: the role moves; the seat's link role does not (a resume needs the same link).
+      t.role = 'leader';
+      t.coLeader = false;
+      actor.role = 'participant';
+      d.emit({ type: 'leadershipChanged', leaderId: t.id });
+      return;
+    }
+    case 'setCoLeader': {
+      requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
+      const target = d.find(cmd.participantId);
+      if (!target || target.removed) reject('not_found', 'There is nobody with that id in this meeting.');
+      const t = target!;
+      if (t.role !== 'participant') reject('conflict', t.role === 'observer' ? 'Observers listen: a co-leader is a participant.' : 'The leader already leads.');
+      if (cmd.on && !t.present) reject('conflict', 'That person is not in the meeting now.');
+      if (t.coLeader === cmd.on) return;
+      const wasAway = isLeaderAway(s);
+      t.coLeader = cmd.on;
+      d.emit({ type: 'leadershipChanged', leaderId: s.participants.find((p) => p.role === 'leader')?.id ?? null });
+      d.guardLeader(wasAway);
+      return;
+    }
+    case 'sendSign': {
+      requirePhase(d, ['open'], 'Signs are for an open meeting.');
+      if (!s.settings.signsEnabled) reject('conflict', 'Signs are switched off for this meeting.'); // F8
+      s.counter += 1;
+      s.signs = [...s.signs.filter((x) => x.at + SIGN_FADE_MS > d.now), { id: `s${s.counter}`, from: actor.id, kind: cmd.kind, at: d.now }].slice(-MAX_SIGNS);
+      d.emit({ type: 'signSent', kind: cmd.kind });
+      return;
+    }
+    case 'askCheckIn': {
+      if (actor.checkIn === cmd.on) return; // F9
+      actor.checkIn = cmd.on;
+      d.emit({ type: 'checkInChanged' });
+      return;
+    }
+    case 'addNote': {
+      const scales = Object.fromEntries(SCALES.map((k) => [k, cmd.scales[k] ?? null])) as Scales;
+      const text = cmd.text.trim();
+      if (!text && SCALES.every((k) => scales[k] === null)) reject('invalid_payload', 'A note needs at least one answer or some text.');
+      if (s.notes.length >= MAX_NOTES) reject('conflict', 'This meeting has as many notes as it can keep.');
+      const item = s.agenda.items.find((i) => i.id === s.agenda.current);
+      s.counter += 1;
+      // O4: timestamped and tagged with where the meeting was.
+      s.notes.push({ id: `n${s.counter}`, authorId: actor.id, at: d.now, phase: s.phase, agendaItem: item?.text ?? null, scales, text });
+      d.emit({ type: 'noteAdded' });
+      return;
+    }
+    case 'deleteNote': {
+      const note = s.notes.find((n) => n.id === cmd.id);
+      if (!note) reject('not_found', 'That note does not exist any more.');
+      if (note!.authorId !== actor.id) reject('forbidden', 'You can delete only your own notes.');
+      s.notes = s.notes.filter((n) => n.id !== cmd.id);
+      d.emit({ type: 'noteDeleted' });
+      return;
+    }
+    case 'saveRecommendation': {
+      const text = cmd.text.trim();
+      const r = s.recommendations.find((x) => x.authorId === actor.id);
+      if (r?.text === text) return;
+      if (r) r.text = text; // O6: an edit after publishing updates what the group sees
+      else s.recommendations.push({ authorId: actor.id, text, publishedAt: null });
+      d.emit({ type: 'recommendationSaved' });
+      return;
+    }
+    case 'publishRecommendation': {
+      requirePhase(d, ['closed'], 'Recommendations are shared with the group when the meeting has ended.'); // O6
+      const r = s.recommendations.find((x) => x.authorId === actor.id);
+      if (!r || !r.text) reject('conflict', 'Write your recommendations first.');
+      if (r!.publishedAt !== null) return;
+      r!.publishedAt = d.now;
+      d.emit({ type: 'recommendationPublished' });
+      return;
+    }
+    case 'giveFeedback': {
+      requirePhase(d, ['closed'], 'The feedback form opens when the meeting has ended.');
+      if (actor.feedbackGiven) reject('conflict', 'You have already given your feedback. Thank you!');
+      if (cmd.safe === undefined && cmd.heard === undefined && cmd.useful === undefined && !cmd.text) {
+        reject('invalid_payload', 'Answer at least one question, or write a few words.');
+      }
+      // E2: only sums and counts; texts kept sorted so their order links nobody.
+      const f = s.feedback;
+      for (const k of ['safe', 'heard', 'useful'] as const) {
+        const v = cmd[k];
+        if (v !== undefined) f[k] = { sum: f[k].sum + v, n: f[k].n + 1 };
+      }
+      if (cmd.text) f.texts = [...f.texts, cmd.text].sort();
+      f.count += 1;
+      actor.feedbackGiven = true;
+      d.emit({ type: 'feedbackGiven' });
+      return;
+    }
+    case 'raiseConcern': {
+      if (actor.concernsSent >= LIMITS_CONCERNS) reject('conflict', 'You have sent as many concerns as this meeting takes. You can also talk to the leader after the meeting.');
+      actor.concernsSent += 1;
+      // E3: no author, no time; the id is only a position.
+      s.concerns.push({ id: `c${s.concerns.length + 1}`, text: cmd.text });
+      d.emit({ type: 'concernRaised' });
       return;
     }
     default:
@@ -273,32 +583,38 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
   switch (cmd.type) {
     case 'join': {
       if (s.phase === 'closed') reject('wrong_phase', 'This meeting has ended.');
-      if (d.find(cmd.participantId)) reject('conflict', 'That seat is taken.');
-      if (s.participants.filter((p) => p.present).length >= MAX_PARTICIPANTS) reject('conflict', 'The meeting is full.');
-      s.counter += 1;
-      const p: Participant = {
-        id: cmd.participantId,
-        name: cmd.name,
-        role: cmd.role,
-        seat: s.counter,
-        present: true,
-        connId: cmd.connId,
-        disconnectedAt: null,
-        turns: 0,
-        passes: 0,
-        resumeHash: cmd.resumeHash,
-      };
-      s.participants.push(p);
-      d.joinRound(p);
+      if (d.find(cmd.participantId) || d.findLobby(cmd.participantId)) reject('conflict', 'That seat is taken.');
+      const who = { id: cmd.participantId, name: cmd.name, role: cmd.role, resumeHash: cmd.resumeHash, connId: cmd.connId, profile: cmd.profile, namedToObservers: cmd.namedToObservers, inAttendance: cmd.inAttendance };
+      if (s.settings.admission === 'leader-admits' && cmd.role !== 'leader') {
+        // L1: everyone but leaders waits to be let in.
+        if (s.lobby.length >= MAX_LOBBY) reject('conflict', 'Too many people are waiting to come in. Please try again in a moment.');
+        s.lobby.push({ ...who, disconnectedAt: null, since: d.now, profile: cmd.profile ?? null, namedToObservers: cmd.namedToObservers ?? false, inAttendance: cmd.inAttendance ?? false });
+        d.emit({ type: 'lobbyEntered', participantId: cmd.participantId });
+        return;
+      }
+      const p = d.seat(who);
       d.emit({ type: 'participantJoined', participantId: p.id, role: p.role });
       return;
     }
     case 'resume': {
       if (s.phase === 'closed') reject('wrong_phase', 'This meeting has ended.');
+      if (s.barred.includes(cmd.resumeHash)) reject('forbidden', 'You cannot come back to this meeting.'); // L1, L2
+      const waiting = s.lobby.find((x) => x.resumeHash === cmd.resumeHash);
+      if (waiting) {
+        if (waiting.role !== cmd.role) reject('forbidden', 'This link does not match your earlier seat.');
+        if (waiting.connId !== null && waiting.connId !== cmd.connId) {
+          d.emit({ type: 'connectionSuperseded', participantId: waiting.id, connId: waiting.connId });
+        }
+        waiting.connId = cmd.connId;
+        waiting.disconnectedAt = null;
+        d.emit({ type: 'lobbyEntered', participantId: waiting.id });
+        return;
+      }
       const p = s.participants.find((x) => x.resumeHash === cmd.resumeHash);
       if (!p) reject('not_found', 'Your earlier seat could not be found.');
-      // S9: a resume secret never grants another role than the link it was issued with.
-      if (p!.role !== cmd.role) reject('forbidden', 'This link does not match your earlier seat.');
+      // S9, F7: a resume secret needs the link it was issued with; it restores the seat's role
+      // as it is now (a handed-over role stays handed over).
+      if (p!.linkRole !== cmd.role) reject('forbidden', 'This link does not match your earlier seat.');
       const seat = p!;
       if (seat.connId !== null && seat.connId !== cmd.connId) {
         d.emit({ type: 'connectionSuperseded', participantId: seat.id, connId: seat.connId });
@@ -312,22 +628,34 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
       return;
     }
     case 'disconnect': {
+      const e = d.findLobby(cmd.participantId);
+      if (e) {
+        if (e.connId !== cmd.connId) return;
+        e.connId = null;
+        e.disconnectedAt = d.now;
+        d.emit({ type: 'participantDisconnected', participantId: e.id });
+        return;
+      }
       const p = d.find(cmd.participantId);
       // A connection that was already replaced by a newer one changes nothing.
       if (!p || p.connId !== cmd.connId) return;
+      const wasAway = isLeaderAway(s);
       p.connId = null;
       p.disconnectedAt = d.now;
       d.emit({ type: 'participantDisconnected', participantId: p.id });
+      d.guardLeader(wasAway);
       return;
     }
     case 'nodeLost': {
-      for (const p of s.participants) {
+      const wasAway = isLeaderAway(s);
+      for (const p of [...s.participants, ...s.lobby]) {
         if (p.connId !== null && p.connId.startsWith(`${cmd.nodeId}:`)) {
           p.connId = null;
           p.disconnectedAt = d.now;
           d.emit({ type: 'participantDisconnected', participantId: p.id });
         }
       }
+      d.guardLeader(wasAway);
       return;
     }
     case 'tick': {
@@ -342,8 +670,16 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
         }
       }
       const graceMs = s.settings.graceSeconds * 1000;
+      const wasAway = isLeaderAway(s);
       for (const p of s.participants) {
         if (p.present && p.disconnectedAt !== null && p.disconnectedAt + graceMs <= d.now) d.depart(p, 'timedOut'); // S9
+      }
+      d.guardLeader(wasAway);
+      for (const e of [...s.lobby]) {
+        if (e.disconnectedAt !== null && e.disconnectedAt + graceMs <= d.now) {
+          s.lobby = s.lobby.filter((x) => x.id !== e.id); // L1
+          d.emit({ type: 'lobbyLeft', participantId: e.id, reason: 'timedOut' });
+        }
       }
       return;
     }
@@ -369,6 +705,12 @@ function close(d: Draft, automatic: boolean): void {
   if (previous !== null) d.emit({ type: 'stickPassed', holderId: null, previousHolderId: previous });
   s.queue = [];
   s.round = null;
+  // Nobody can be let in any more: the lobby is told, without being barred.
+  for (const e of s.lobby) {
+    if (e.connId !== null) d.emit({ type: 'connectionEnded', participantId: e.id, connId: e.connId, reason: 'turnedAway' });
+  }
+  s.lobby = [];
+  s.signs = [];
   s.phase = 'closed';
   s.closedAt = d.now;
   s.closing = null;
