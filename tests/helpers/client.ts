@@ -23,9 +23,13 @@ export async function createMeeting(url: string, body: Record<string, unknown> =
 export class Member {
   readonly states: RoomSnapshot[] = [];
   readonly frames: { event: string; args: unknown[] }[] = [];
+  /** Every raw engine.io message this socket received (events and acks), as sent on the wire. */
+  readonly raw: string[] = [];
   me!: JoinResult['me'];
   resume!: string;
   ended: string | null = null;
+  /** Waiting in the lobby (rule L1); on `admitted` the member joins again by itself. */
+  lobby = false;
 
   private constructor(
     readonly socket: ClientSocket,
@@ -35,26 +39,44 @@ export class Member {
     socket.on('state', (s) => this.states.push(s));
     socket.on('ended', ({ reason }) => (this.ended = reason));
     socket.onAny((event, ...args) => this.frames.push({ event, args }));
+    const engine = () => socket.io.engine as unknown as { on(e: 'data', fn: (d: unknown) => void): void } | undefined;
+    const capture = () => engine()?.on('data', (d) => this.raw.push(typeof d === 'string' ? d : Buffer.from(d as ArrayBuffer).toString('utf8')));
+    socket.io.on('open', capture);
   }
 
   /** Connects and joins; with `autoRejoin`, re-joins with the resume secret after every reconnect. */
-  static async join(url: string, token: string, name: string, opts: { autoRejoin?: boolean; resume?: string } = {}): Promise<Member> {
+  static async join(
+    url: string,
+    token: string,
+    name: string,
+    opts: { autoRejoin?: boolean; resume?: string; choices?: { profile?: string; namedToObservers?: boolean; inAttendance?: boolean } } = {},
+  ): Promise<Member> {
     const socket: ClientSocket = io(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 500 });
     const m = new Member(socket, token, name);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
     });
-    const r = await m.call('join', { token, name, protocolVersion: PROTOCOL_VERSION, ...(opts.resume ? { resume: opts.resume } : {}) });
+    const r = await m.call('join', { token, name, protocolVersion: PROTOCOL_VERSION, ...(opts.resume ? { resume: opts.resume } : {}), ...opts.choices });
     if (!r.ok) throw new Error(`join failed: ${r.error?.code} ${r.error?.message}`);
     const jr = r as unknown as JoinResult;
     m.me = jr.me;
     m.resume = jr.resume;
-    m.states.push(jr.state);
+    m.lobby = jr.lobby;
+    if (jr.state) m.states.push(jr.state);
+    socket.on('admitted', () => {
+      void m.call('join', { token, name, protocolVersion: PROTOCOL_VERSION, resume: m.resume }).then((rr) => {
+        const again = rr as unknown as JoinResult;
+        if (!rr.ok) return;
+        m.lobby = again.lobby;
+        if (again.state) m.states.push(again.state);
+      });
+    });
     if (opts.autoRejoin) {
       socket.io.on('reconnect', () => {
         void m.call('join', { token, name, protocolVersion: PROTOCOL_VERSION, resume: m.resume }).then((rr) => {
-          if (rr.ok) m.states.push((rr as unknown as JoinResult).state);
+          const again = rr as unknown as JoinResult;
+          if (rr.ok && again.state) m.states.push(again.state);
         });
       });
     }

@@ -99,8 +99,73 @@ describe('joining', () => {
   });
 });
 
-/** A valid payload for each command. */
-const payloadFor = (cmd: string): object => (cmd === 'extendMeeting' ? { minutes: 1 } : {});
+/** A valid payload for each command (ids are placeholders where the command needs one). */
+const PAYLOADS: Record<string, object> = {
+  extendMeeting: { minutes: 1 },
+  updateSettings: { signsEnabled: false },
+  setRules: { rules: ['Be kind.'] },
+  setAgenda: { items: [{ text: 'Welcome' }] },
+  setAgendaCurrent: { id: 'x' },
+  admit: { participantId: 'x' },
+  turnAway: { participantId: 'x' },
+  removeParticipant: { participantId: 'x' },
+  handOver: { to: 'x' },
+  setCoLeader: { participantId: 'x', on: true },
+  sendSign: { kind: 'hear' },
+  askCheckIn: { on: true },
+  addNote: { scales: { atmosphere: 4 }, text: 'calm' },
+  deleteNote: { id: 'x' },
+  saveRecommendation: { text: 'A warm meeting.' },
+  giveFeedback: { safe: 5 },
+  raiseConcern: { text: 'Please slow down a little.' },
+};
+const payloadFor = (cmd: string): object => PAYLOADS[cmd] ?? {};
+
+/** Commands that need a meeting that has not started. */
+const BEFORE_START = new Set(['startMeeting', 'setRules']);
+/** Commands that need a closed meeting. */
+const AFTER_CLOSE = new Set(['publishRecommendation', 'giveFeedback']);
+
+/**
+ * Gives the actor something to act on where the command needs it, and returns the payload that
+ * would succeed for an allowed role.
+ */
+async function prepare(c: Circle, cmd: string, actor: Member, tokens: Record<Role, string>): Promise<object> {
+  const payload = { ...payloadFor(cmd) };
+  if (cmd === 'releaseStick' || cmd === 'declineStick') await c.leader.call('passStick', { to: actor.me.id });
+  if (cmd === 'passStick' || cmd === 'lowerHand') await c.bob.call('raiseHand', {});
+  if (cmd === 'lowerHand') await actor.call('raiseHand', {});
+  if (cmd === 'takeStick') await c.leader.call('passStick', { to: c.bob.me.id });
+  if (cmd === 'endRound') await c.leader.call('startRound', {});
+  if (cmd === 'closeMeeting' || cmd === 'extendMeeting') await c.leader.call('warnClosing', {});
+  if (cmd === 'deferTurn') {
+    // The round offers the stick in circle order: Lea, then Ann.
+    await c.leader.call('startRound', {});
+    if (actor !== c.leader) await c.leader.call('releaseStick', {});
+  }
+  if (cmd === 'setAgendaCurrent') {
+    await c.leader.call('setAgenda', { items: [{ text: 'Welcome' }] });
+    const s = await c.leader.waitFor((x) => x.agenda.items.length === 1);
+    Object.assign(payload, { id: s.agenda.items[0]!.id });
+  }
+  if (cmd === 'admit' || cmd === 'turnAway') {
+    await c.leader.call('updateSettings', { admission: 'leader-admits' });
+    const late = await Member.join(srv.url, tokens.participant, 'Late');
+    open.push(late);
+    expect(late.lobby).toBe(true);
+    Object.assign(payload, { participantId: late.me.id });
+  }
+  if (cmd === 'removeParticipant' || cmd === 'setCoLeader') Object.assign(payload, { participantId: c.bob.me.id });
+  if (cmd === 'handOver') Object.assign(payload, { to: c.bob.me.id });
+  if (cmd === 'deleteNote') {
+    await c.obs.call('addNote', { scales: {}, text: 'calm' });
+    const s = await c.obs.waitFor((x) => (x.observer?.notes.length ?? 0) === 1);
+    Object.assign(payload, { id: s.observer!.notes[0]!.id });
+  }
+  if (cmd === 'publishRecommendation') await c.obs.call('saveRecommendation', { text: 'A warm meeting.' });
+  if (AFTER_CLOSE.has(cmd)) await c.leader.call('closeMeeting', { force: true });
+  return payload;
+}
 
 describe('authorisation matrix: every command x every role', () => {
   const roles = ['leader', 'participant', 'observer'] as const;
@@ -108,31 +173,18 @@ describe('authorisation matrix: every command x every role', () => {
     for (const role of roles) {
       const allowed = ALLOWED_ROLES[cmd].includes(role);
       it(`${cmd} by ${role}: ${allowed ? 'allowed' : 'forbidden, with no change and no broadcast'}`, async () => {
-        const c = await circle();
+        const c = await circle(!BEFORE_START.has(cmd));
         const actor = { leader: c.leader, participant: c.ann, observer: c.obs }[role];
-        // Give the actor something to act on where the command needs it.
-        if (cmd === 'releaseStick' || cmd === 'declineStick') await c.leader.call('passStick', { to: actor.me.id });
-        if (cmd === 'passStick' || cmd === 'lowerHand') await c.bob.call('raiseHand', {});
-        if (cmd === 'lowerHand') await actor.call('raiseHand', {});
-        if (cmd === 'takeStick') await c.leader.call('passStick', { to: c.bob.me.id });
-        if (cmd === 'endRound') await c.leader.call('startRound', {});
-        if (cmd === 'closeMeeting' || cmd === 'extendMeeting') await c.leader.call('warnClosing', {});
-        if (cmd === 'startMeeting') {
-          const fresh = await circle(false);
-          const who = { leader: fresh.leader, participant: fresh.ann, observer: fresh.obs }[role];
-          if (allowed) expect(await who.call(cmd, {})).toEqual({ ok: true });
-          else await expectNoChange(fresh, async () => expect((await who.call(cmd, {})).error?.code).toBe('forbidden'));
-          return;
-        }
+        const payload = await prepare(c, cmd, actor, c.tokens);
         await sleep(30);
         if (allowed) {
           const before = actor.latest.version;
-          const r = await actor.call(cmd, payloadFor(cmd));
+          const r = await actor.call(cmd, payload);
           expect(r).toEqual({ ok: true });
           await actor.waitFor((s) => s.version > before || cmd === 'leave');
         } else {
           await expectNoChange(c, async () => {
-            const r = await actor.call(cmd, payloadFor(cmd));
+            const r = await actor.call(cmd, payload);
             expect(r.ok).toBe(false);
             expect(r.error?.code).toBe('forbidden');
           });
@@ -140,6 +192,15 @@ describe('authorisation matrix: every command x every role', () => {
       });
     }
   }
+
+  it('[F7] a co-leader has the leader\'s commands but cannot hand over the role or name co-leaders', async () => {
+    const c = await circle();
+    expect((await c.leader.call('setCoLeader', { participantId: c.ann.me.id, on: true })).ok).toBe(true);
+    await c.ann.waitFor((s) => s.audience === 'leader');
+    expect(await c.ann.call('startRound', {})).toEqual({ ok: true });
+    expect((await c.ann.call('handOver', { to: c.ann.me.id })).error?.code).toBe('forbidden');
+    expect((await c.ann.call('setCoLeader', { participantId: c.bob.me.id, on: true })).error?.code).toBe('forbidden');
+  });
 
   it('a connection that has not joined may do nothing', async () => {
     const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
