@@ -1,7 +1,7 @@
 /** One contract, every RoomStore implementation (CONVENTIONS rule 4). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoom, type RoomState } from '../../server/src/room/index.ts';
-import type { RoomStore } from '../../server/src/store/port.ts';
+import type { MeetingRecord, RoomStore } from '../../server/src/store/port.ts';
 import { MemoryRoomStore } from '../../server/src/store/memory.ts';
 import { RedisRoomStore } from '../../server/src/store/redis.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -25,11 +25,34 @@ function room(id: string, n = 0): RoomState {
     meetingId: id,
     title: `t${n}`,
     now: 1,
-    settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: true, graceSeconds: 60, durationMinutes: null },
+    settings: {
+      closingWarningMinutes: 5,
+      autoPass: false,
+      rules: [],
+      leaderAlwaysHeard: true,
+      graceSeconds: 60,
+      durationMinutes: null,
+      shareTimerMinutes: null,
+      admission: 'open',
+      signsEnabled: true,
+    },
     tokenHashes: { leader: `${id}-L`, participant: `${id}-P`, observer: `${id}-O` },
   });
 }
 const opts = { ttlSeconds: 3600, deadline: null };
+
+function record(id: string, title = 'Tuesday group'): MeetingRecord {
+  return {
+    meetingId: id,
+    leaderTokenHash: `${id}-L`,
+    title,
+    date: '2025-03-04',
+    closedAt: 1_741_000_000_000,
+    attendance: { attended: 3, observers: 1, profiles: { 'lived-experience': 2, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 } },
+    feedback: { count: 2, safe: 4.5, heard: null, useful: 3 },
+    distribution: [{ turns: 2, passes: 0, speakingMs: 1000 }, { turns: 0, passes: 1, speakingMs: 0 }],
+  };
+}
 
 describe.each(implementations)('RoomStore contract: %s', (_name, make) => {
   it('stores a created room and resolves its three tokens to their roles', async () => {
@@ -100,11 +123,49 @@ describe.each(implementations)('RoomStore contract: %s', (_name, make) => {
 
   it('expires a room and its tokens after the TTL (personal data retention)', async () => {
     const s = await make();
-    await s.create(room('a'), { ttlSeconds: 1, deadline: null });
+    // Fractions of a second: retention is counted from the close, so TTLs are kept to the ms.
+    await s.create(room('a'), { ttlSeconds: 0.3, deadline: null });
     expect(await s.load('a')).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 450));
     expect(await s.load('a')).toBeNull();
     expect(await s.resolveToken('a-L')).toBeNull();
+    await s.close();
+  });
+
+  it('[E5] keeps the anonymous record of a meeting, found by its leader token hash, and replaces it', async () => {
+    const s = await make();
+    expect(await s.loadRecord('a')).toBeNull();
+    expect(await s.resolveRecordToken('a-L')).toBeNull();
+    await s.saveRecord(record('a'), 3600);
+    expect(await s.loadRecord('a')).toEqual(record('a'));
+    expect(await s.resolveRecordToken('a-L')).toBe('a');
+    expect(await s.resolveRecordToken('a-P')).toBeNull();
+    await s.saveRecord(record('a', 'Renamed'), 3600);
+    expect((await s.loadRecord('a'))?.title).toBe('Renamed');
+    await s.close();
+  });
+
+  it('[E5] expires the anonymous record and its token index after their own TTL, independent of the room', async () => {
+    const s = await make();
+    await s.create(room('a'), { ttlSeconds: 0.2, deadline: null });
+    await s.saveRecord(record('a'), 0.6);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await s.load('a')).toBeNull();
+    expect(await s.resolveToken('a-L')).toBeNull();
+    expect((await s.loadRecord('a'))?.meetingId).toBe('a');
+    expect(await s.resolveRecordToken('a-L')).toBe('a');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await s.loadRecord('a')).toBeNull();
+    expect(await s.resolveRecordToken('a-L')).toBeNull();
+    await s.close();
+  });
+
+  it('forgets a deadline on request (its room expired)', async () => {
+    const s = await make();
+    await s.create(room('a'), { ttlSeconds: 3600, deadline: 1000 });
+    expect(await s.dueRooms(2000, 10)).toEqual(['a']);
+    await s.dropDeadline('a');
+    expect(await s.dueRooms(2000, 10)).toEqual([]);
     await s.close();
   });
 

@@ -3,6 +3,9 @@ export function redisKeys(prefix: string) {
   return {
     room: (meetingId: string) => `${prefix}room:${meetingId}`,
     token: (tokenHash: string) => `${prefix}token:${tokenHash}`,
+    /** The anonymous record of a closed meeting (rule E5), and its leader-token index. */
+    record: (meetingId: string) => `${prefix}record:${meetingId}`,
+    recordToken: (tokenHash: string) => `${prefix}record-token:${tokenHash}`,
     /** Sorted set: meetingId scored by its next deadline (epoch ms). */
     deadlines: `${prefix}deadlines`,
     /** Sorted set: nodeId scored by the time its heartbeat expires. */

@@ -2,7 +2,7 @@
  * The embedded in-memory store: the default for `npm start` on one machine. Same contract as
  * the Redis store; TTLs are honoured lazily on read and by a periodic sweep.
  */
-import type { CommitOptions, CommitResult, RoomStore, TokenGrant } from './port.ts';
+import type { CommitOptions, CommitResult, MeetingRecord, RoomStore, TokenGrant } from './port.ts';
 import type { RoomState } from '../room/state.ts';
 
 interface Entry {
@@ -15,6 +15,8 @@ export class MemoryRoomStore implements RoomStore {
   readonly #rooms = new Map<string, Entry>();
   readonly #tokens = new Map<string, TokenGrant & { expiresAt: number }>();
   readonly #deadlines = new Map<string, number>();
+  readonly #records = new Map<string, { json: string; expiresAt: number }>();
+  readonly #recordTokens = new Map<string, { meetingId: string; expiresAt: number }>();
   readonly #nodes = new Map<string, { expiresAt: number; meetingIds: Set<string> }>();
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
@@ -32,6 +34,8 @@ export class MemoryRoomStore implements RoomStore {
     const now = this.clock();
     for (const [id, e] of this.#rooms) if (e.expiresAt <= now) this.#drop(id);
     for (const [h, t] of this.#tokens) if (t.expiresAt <= now) this.#tokens.delete(h);
+    for (const [id, r] of this.#records) if (r.expiresAt <= now) this.#records.delete(id);
+    for (const [h, t] of this.#recordTokens) if (t.expiresAt <= now) this.#recordTokens.delete(h);
   }
 
   #drop(meetingId: string): void {
@@ -89,6 +93,27 @@ export class MemoryRoomStore implements RoomStore {
       if (due.length >= limit) break;
     }
     return due;
+  }
+
+  async dropDeadline(meetingId: string): Promise<void> {
+    this.#deadlines.delete(meetingId);
+  }
+
+  async saveRecord(record: MeetingRecord, ttlSeconds: number): Promise<void> {
+    const expiresAt = this.clock() + ttlSeconds * 1000;
+    this.#records.set(record.meetingId, { json: JSON.stringify(record), expiresAt });
+    this.#recordTokens.set(record.leaderTokenHash, { meetingId: record.meetingId, expiresAt });
+  }
+
+  async loadRecord(meetingId: string): Promise<MeetingRecord | null> {
+    const r = this.#records.get(meetingId);
+    if (!r || r.expiresAt <= this.clock()) return null;
+    return JSON.parse(r.json) as MeetingRecord;
+  }
+
+  async resolveRecordToken(tokenHash: string): Promise<string | null> {
+    const t = this.#recordTokens.get(tokenHash);
+    return t && t.expiresAt > this.clock() ? t.meetingId : null;
   }
 
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {

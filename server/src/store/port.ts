@@ -4,7 +4,7 @@
  * not the stored one changes nothing and reports a conflict, so no update is ever lost when two
  * server processes act on one room at once.
  */
-import type { Role } from '@peer-circle/shared';
+import type { EndView, Profile, Role } from '@peer-circle/shared';
 import type { RoomState } from '../room/state.ts';
 
 export interface TokenGrant {
@@ -21,6 +21,34 @@ export interface CommitOptions {
 
 export type CommitResult = 'ok' | 'conflict';
 
+/** How many came, by profile (rule E4). Profiles are counted among those who could speak. */
+export interface AttendanceCounts {
+  /** Leaders and participants who were admitted (ever present). */
+  attended: number;
+  observers: number;
+  /** One count per profile, plus people who gave none. */
+  profiles: Record<Profile | 'not given', number>;
+}
+
+/**
+ * The anonymous record of a closed meeting, kept AGGREGATE_RETENTION_DAYS after the room with its
+ * personal data is gone (rule E5). Never names, notes, concerns or feedback texts.
+ */
+export interface MeetingRecord {
+  meetingId: string;
+  /** sha256 of the leader token: the leader can still download the (anonymous) summary. */
+  leaderTokenHash: string;
+  title: string;
+  /** UTC day of the meeting, YYYY-MM-DD. */
+  date: string;
+  closedAt: number | null;
+  attendance: AttendanceCounts;
+  /** Averages per question (null: nobody answered) and how many gave feedback (E2). */
+  feedback: { count: number; safe: number | null; heard: number | null; useful: number | null };
+  /** The anonymous distribution of the word (E1). */
+  distribution: EndView['distribution'];
+}
+
 export interface RoomStore {
   /** Stores a new room and its capability tokens (by hash). Fails if the id exists. */
   create(state: RoomState, opts: CommitOptions): Promise<void>;
@@ -31,6 +59,16 @@ export interface RoomStore {
   commit(meetingId: string, expectedVersion: number, next: RoomState, opts: CommitOptions): Promise<CommitResult>;
   /** Rooms whose deadline is at or before `now` (at most `limit`). */
   dueRooms(now: number, limit: number): Promise<string[]>;
+  /** Forgets a room's deadline (the room itself is gone: it expired). */
+  dropDeadline(meetingId: string): Promise<void>;
+  /**
+   * Stores (or replaces) the anonymous record of a closed meeting for `ttlSeconds`, and indexes
+   * it by `record.leaderTokenHash` for as long.
+   */
+  saveRecord(record: MeetingRecord, ttlSeconds: number): Promise<void>;
+  loadRecord(meetingId: string): Promise<MeetingRecord | null>;
+  /** The meeting whose record a leader token (by hash) opens, or null. */
+  resolveRecordToken(tokenHash: string): Promise<string | null>;
   /** Marks this server process alive for `ttlMs`. False if it was not known (first beat, or reaped). */
   heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
   /** Records that this process holds connections in a room, before they are committed. */

@@ -4,13 +4,14 @@
  * on one room at once can never lose an update: the loser sees a conflict and retries.
  */
 import { Redis } from 'ioredis';
-import type { CommitOptions, CommitResult, RoomStore, TokenGrant } from './port.ts';
+import type { CommitOptions, CommitResult, MeetingRecord, RoomStore, TokenGrant } from './port.ts';
 import type { RoomState } from '../room/state.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
 import { ROLES, type Role } from '@peer-circle/shared';
 
 // KEYS: room, deadlines, token x3. ARGV: expected version ('' = must not exist), new version,
-// json, ttl seconds, deadline ('' = none), meetingId, grant x3.
+// json, ttl milliseconds, deadline ('' = none), meetingId, grant x3. Milliseconds, not seconds:
+// retention is counted from the close, so a commit after closing gets the remainder only.
 const COMMIT = `
 local cur = redis.call('HGET', KEYS[1], 'v')
 if ARGV[1] == '' then
@@ -20,9 +21,9 @@ elseif cur ~= ARGV[1] then
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 local ttl = tonumber(ARGV[4])
-redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[1], ttl)
 for i = 3, 5 do
-  redis.call('SET', KEYS[i], ARGV[4 + i], 'EX', ttl)
+  redis.call('SET', KEYS[i], ARGV[4 + i], 'PX', ttl)
 end
 if ARGV[5] == '' then
   redis.call('ZREM', KEYS[2], ARGV[6])
@@ -31,6 +32,8 @@ else
 end
 return 1
 `;
+
+const ttlMs = (seconds: number): number => Math.max(1, Math.ceil(seconds * 1000));
 
 export interface RedisStoreOptions {
   url: string;
@@ -73,7 +76,7 @@ export class RedisRoomStore implements RoomStore {
       expected,
       state.version,
       JSON.stringify(state),
-      Math.max(1, Math.ceil(opts.ttlSeconds)),
+      ttlMs(opts.ttlSeconds),
       opts.deadline === null ? '' : opts.deadline,
       state.meetingId,
       ...grants,
@@ -105,6 +108,28 @@ export class RedisRoomStore implements RoomStore {
 
   async dueRooms(now: number, limit: number): Promise<string[]> {
     return this.#redis.zrangebyscore(this.#keys.deadlines, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  async dropDeadline(meetingId: string): Promise<void> {
+    await this.#redis.zrem(this.#keys.deadlines, meetingId);
+  }
+
+  async saveRecord(record: MeetingRecord, ttlSeconds: number): Promise<void> {
+    const ms = ttlMs(ttlSeconds);
+    await this.#redis
+      .multi()
+      .set(this.#keys.record(record.meetingId), JSON.stringify(record), 'PX', ms)
+      .set(this.#keys.recordToken(record.leaderTokenHash), record.meetingId, 'PX', ms)
+      .exec();
+  }
+
+  async loadRecord(meetingId: string): Promise<MeetingRecord | null> {
+    const s = await this.#redis.get(this.#keys.record(meetingId));
+    return s ? (JSON.parse(s) as MeetingRecord) : null;
+  }
+
+  async resolveRecordToken(tokenHash: string): Promise<string | null> {
+    return this.#redis.get(this.#keys.recordToken(tokenHash));
   }
 
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
