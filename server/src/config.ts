@@ -13,6 +13,10 @@ export const ConfigSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** Names and everything else about a closed meeting are deleted this long after it closes. */
   PERSONAL_DATA_TTL_HOURS: z.coerce.number().positive().default(24),
+  /** The anonymous record of a closed meeting (date, title, counts, averages) is kept this long. */
+  AGGREGATE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** With Redis: broadcasts (snapshots carry names) stay in the Socket.IO stream at most this long. */
+  BROADCAST_RETENTION_SECONDS: z.coerce.number().positive().default(30),
   /** A meeting nobody touches is deleted this long after its last change. */
   OPEN_MEETING_TTL_HOURS: z.coerce.number().positive().default(48),
   /** How long a dropped connection keeps its seat and queue place. */

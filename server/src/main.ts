@@ -14,6 +14,8 @@ const server = await startServer({
   trustProxy: config.TRUST_PROXY,
   graceSeconds: config.GRACE_SECONDS,
   personalDataTtlHours: config.PERSONAL_DATA_TTL_HOURS,
+  aggregateRetentionDays: config.AGGREGATE_RETENTION_DAYS,
+  broadcastRetentionSeconds: config.BROADCAST_RETENTION_SECONDS,
   openMeetingTtlHours: config.OPEN_MEETING_TTL_HOURS,
   media: config.MEDIA === 'true',
   heartbeatMs: config.HEARTBEAT_MS,

@@ -219,7 +219,7 @@ export const SPEAKING_INTERVAL_MS = 400;
 
 /**
  * The stick rule for audio, shared so the server enforces it and the client can explain it.
- * Heard: the stick holder while the meeting is open; the leader too when the meeting's
+ * Heard: the stick holder while the meeting is open; the leader (and co-leaders) too when the meeting's
  * `leaderAlwaysHeard` setting is on, while the meeting is waiting or open (to welcome people).
  * Nobody is heard in a closed meeting. Only people present in the meeting count.
  */
@@ -229,7 +229,8 @@ export function heardParticipantIds(snapshot: RoomSnapshot): Set<ParticipantId> 
   for (const p of snapshot.participants) {
     if (!p.present || p.role === 'observer') continue;
     const holds = snapshot.phase === 'open' && snapshot.stick.holderId === p.id;
-    const facilitates = p.role === 'leader' && snapshot.settings.leaderAlwaysHeard;
+    // A co-leader facilitates like the leader (rule F7).
+    const facilitates = (p.role === 'leader' || p.coLeader) && snapshot.settings.leaderAlwaysHeard;
     if (holds || facilitates) heard.add(p.id);
   }
   return heard;

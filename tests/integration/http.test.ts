@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/src/app/server.ts';
+import { attendanceCsv, csvCell } from '../../server/src/http/csv.ts';
 import { testServer } from '../helpers/server.ts';
+import { createMeeting, Member, sleep } from '../helpers/client.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
@@ -67,5 +69,112 @@ describe('HTTP API', () => {
     for (let i = 0; i < 5; i++) codes.push((await fetch(`${limited.url}/api/health`)).status);
     expect(codes).toEqual([200, 200, 200, 429, 429]);
     await limited.close();
+  });
+});
+
+const UNKNOWN = 'This link does not work any more. Ask the leader for a new one.';
+
+describe('attendance summary (E4, E5)', () => {
+  it('[E4] quotes cells as RFC 4180 says and neutralises spreadsheet formulas', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a, b')).toBe('"a, b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    for (const f of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx']) expect(csvCell(f)).toBe(`'${f}`);
+    expect(csvCell('=HYPERLINK("x","y")')).toBe(`"'=HYPERLINK(""x"",""y"")"`);
+    expect(csvCell(3)).toBe('3');
+    const csv = attendanceCsv({
+      date: '2025-03-04',
+      title: 'Group, Tuesday',
+      counts: { attended: 2, observers: 1, profiles: { 'lived-experience': 1, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 } },
+      names: ['=cmd|x', 'Ann'],
+    });
+    expect(csv.split('\r\n')).toEqual([
+      'date,title,section,item,count',
+      '2025-03-04,"Group, Tuesday",total,attended,2',
+      '2025-03-04,"Group, Tuesday",total,observers,1',
+      '2025-03-04,"Group, Tuesday",profile,lived-experience,1',
+      '2025-03-04,"Group, Tuesday",profile,relative,0',
+      '2025-03-04,"Group, Tuesday",profile,professional,0',
+      '2025-03-04,"Group, Tuesday",profile,other,0',
+      '2025-03-04,"Group, Tuesday",profile,prefer-not-to-say,0',
+      '2025-03-04,"Group, Tuesday",profile,not given,1',
+      `2025-03-04,"Group, Tuesday",name,'=cmd|x,`,
+      '2025-03-04,"Group, Tuesday",name,Ann,',
+      '',
+    ]);
+  });
+
+  it('[E4] gives the leader a CSV with counts by profile and only the names of those who agreed', async () => {
+    const m = await createMeeting(srv.url, { title: 'Relatives group' });
+    const lead = await Member.join(srv.url, m.tokens.leader, 'Lea', { choices: { inAttendance: true, profile: 'professional' } });
+    const ann = await Member.join(srv.url, m.tokens.participant, 'Ann', { choices: { inAttendance: true, profile: 'lived-experience' } });
+    const bob = await Member.join(srv.url, m.tokens.participant, 'Bob', { choices: { inAttendance: false, profile: 'lived-experience' } });
+    const cy = await Member.join(srv.url, m.tokens.participant, 'Cy');
+    const obs = await Member.join(srv.url, m.tokens.observer, 'Olga', { choices: { inAttendance: true } });
+    const res = await post('/api/attendance', { token: m.tokens.leader });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const day = new Date().toISOString().slice(0, 10);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="attendance-${day}.csv"`);
+    const rows = (await res.text()).trimEnd().split('\r\n');
+    expect(rows[0]).toBe('date,title,section,item,count');
+    const body = rows.slice(1).map((r) => r.replace(`${day},Relatives group,`, ''));
+    expect(body).toEqual([
+      'total,attended,4',
+      'total,observers,1',
+      'profile,lived-experience,2',
+      'profile,relative,0',
+      'profile,professional,1',
+      'profile,other,0',
+      'profile,prefer-not-to-say,0',
+      'profile,not given,1',
+      'name,Lea,',
+      'name,Ann,',
+      'name,Olga,',
+    ]);
+    for (const x of [lead, ann, bob, cy, obs]) x.close();
+  });
+
+  it('[E4] answers any other link as an unknown one: participant and observer links, unknown and malformed tokens', async () => {
+    const m = await createMeeting(srv.url);
+    for (const token of [m.tokens.participant, m.tokens.observer, 'A'.repeat(32)]) {
+      const res = await post('/api/attendance', { token });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: { code: 'not_found', message: UNKNOWN } });
+    }
+    expect((await post('/api/attendance', { token: '../etc' })).status).toBe(400);
+    expect((await post('/api/attendance', { token: m.tokens.leader, extra: 1 })).status).toBe(400);
+  });
+
+  it('[E5] after the personal data is gone, still gives the counts from the anonymous record, without names', async () => {
+    const short = await testServer({ apiRatePerMinute: 1000, personalDataTtlHours: 0.4 / 3600, aggregateRetentionDays: 30 });
+    const m = await createMeeting(short.url, { title: 'Short group' });
+    const lead = await Member.join(short.url, m.tokens.leader, 'Lea', { choices: { inAttendance: true } });
+    const ann = await Member.join(short.url, m.tokens.participant, 'Ann', { choices: { inAttendance: true, profile: 'relative' } });
+    expect((await lead.call('closeMeeting', {})).ok).toBe(true); // never started: called off (C2)
+    lead.close();
+    ann.close();
+    await sleep(600);
+    expect(await short.service.load(m.meetingId)).toBeNull();
+    const res = await fetch(`${short.url}/api/attendance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: m.tokens.leader }) });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('total,attended,2');
+    expect(text).toContain('profile,relative,1');
+    expect(text).not.toContain(',name,');
+    expect(text).not.toMatch(/Lea|Ann/);
+    await short.close();
+  });
+
+  it('creates a meeting with the share timer, admission and signs settings (F3, L1, F8)', async () => {
+    const m = await createMeeting(srv.url, { title: 'Settings', shareTimerMinutes: 5, admission: 'leader-admits', signsEnabled: false });
+    const lead = await Member.join(srv.url, m.tokens.leader, 'Lea');
+    expect(lead.latest.settings).toMatchObject({ shareTimerMinutes: 5, admission: 'leader-admits', signsEnabled: false });
+    const d = await createMeeting(srv.url, { title: 'Defaults' });
+    const lead2 = await Member.join(srv.url, d.tokens.leader, 'Lea');
+    expect(lead2.latest.settings).toMatchObject({ shareTimerMinutes: null, admission: 'open', signsEnabled: true });
+    lead.close();
+    lead2.close();
   });
 });

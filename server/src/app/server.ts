@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { RoomService, newId } from './service.ts';
 import { MemoryRoomStore } from '../store/memory.ts';
 import { RedisRoomStore } from '../store/redis.ts';
+import { redisKeys } from '../store/keys.ts';
 import type { RoomStore } from '../store/port.ts';
 import { Transport, type TransportHooks } from '../transport/socket.ts';
 import type { AppServer } from '../transport/session.ts';
@@ -30,6 +31,10 @@ export interface StartOptions {
   trustProxy?: string | undefined;
   graceSeconds?: number;
   personalDataTtlHours?: number;
+  /** Days the anonymous record of a closed meeting is kept (fractional for tests). */
+  aggregateRetentionDays?: number;
+  /** Seconds broadcasts stay in the Socket.IO Redis stream (fractional allowed). */
+  broadcastRetentionSeconds?: number;
   openMeetingTtlHours?: number;
   logger?: Logger;
   /** Start the mediasoup audio module (default true). */
@@ -70,6 +75,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     logger,
     graceSeconds,
     closedTtlSeconds: (o.personalDataTtlHours ?? 24) * 3600,
+    recordTtlSeconds: (o.aggregateRetentionDays ?? 30) * 86400,
     openTtlSeconds: (o.openMeetingTtlHours ?? 48) * 3600,
   });
 
@@ -93,8 +99,19 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   if (o.redisUrl) {
     adapterRedis = new Redis(o.redisUrl);
     adapterRedis.on('error', (err) => logger.warn({ err: err.message }, 'adapter redis error'));
-    io.adapter(createAdapter(adapterRedis, { streamName: `${o.redisPrefix ?? 'pc:'}socket.io` }));
+    io.adapter(createAdapter(adapterRedis, { streamName: redisKeys(o.redisPrefix ?? 'pc:').stream }));
   }
+  const broadcastRetentionMs = (o.broadcastRetentionSeconds ?? 30) * 1000;
+  /**
+   * Snapshots carry names, and the adapter keeps up to 10,000 broadcasts in its stream: trim it
+   * by age (E5). Entry ids start with Redis' own clock, so the cut is taken from TIME, not ours.
+   */
+  const trimBroadcasts = async (): Promise<void> => {
+    if (!adapterRedis) return;
+    const [sec, usec] = await adapterRedis.time();
+    const nowMs = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    await adapterRedis.xtrim(redisKeys(o.redisPrefix ?? 'pc:').stream, 'MINID', Math.max(0, Math.floor(nowMs - broadcastRetentionMs)));
+  };
 
   let media: MediaService | null = null;
   const hooks: TransportHooks = {};
@@ -139,6 +156,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     }
     beats += 1;
     await service.reapLostNodes(nodeId);
+    await trimBroadcasts().catch((err: unknown) => logger.warn({ err }, 'trimming the broadcast stream failed'));
   };
   await beat();
   const heartbeat = setInterval(() => void beat().catch((err: unknown) => logger.error({ err }, 'heartbeat failed')), heartbeatMs);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_RULES, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
 import { createRoom, decide, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
 import type { CommitOptions, RoomStore, TokenGrant } from '../store/port.ts';
+import { meetingRecord, summaryFromRecord, summaryFromState, type AttendanceSummary } from './record.ts';
 
 /** Capability tokens and resume secrets: 192 random bits, URL-safe. */
 export const newSecret = (): string => randomBytes(24).toString('base64url');
@@ -21,8 +22,10 @@ export interface ServiceOptions {
   clock?: () => number;
   /** Seconds an open meeting is kept after its last change. */
   openTtlSeconds: number;
-  /** Seconds a closed meeting (with the names in it) is kept: personal data retention. */
+  /** Seconds a closed meeting (with the names in it) is kept after closing: personal data retention. */
   closedTtlSeconds: number;
+  /** Seconds the anonymous record of a closed meeting is kept after closing (rule E5). */
+  recordTtlSeconds: number;
   graceSeconds: number;
 }
 
@@ -62,9 +65,18 @@ export class RoomService {
 
   commitOptions(state: RoomState): CommitOptions {
     return {
-      ttlSeconds: state.phase === 'closed' ? this.#opts.closedTtlSeconds : this.#opts.openTtlSeconds,
+      ttlSeconds: state.phase === 'closed' ? this.#sinceClosed(state, this.#opts.closedTtlSeconds) : this.#opts.openTtlSeconds,
       deadline: nextDeadline(state),
     };
+  }
+
+  /**
+   * Retention is counted from the close (E5): feedback or a reconnection after closing must not
+   * keep names longer. At least a moment, so the commit itself is never a deletion.
+   */
+  #sinceClosed(state: RoomState, ttlSeconds: number): number {
+    const closedAt = state.closedAt ?? this.clock();
+    return Math.max(0.001, (closedAt + ttlSeconds * 1000 - this.clock()) / 1000);
   }
 
   async createMeeting(body: CreateMeetingBody): Promise<{ meetingId: string; tokens: Record<Role, string> }> {
@@ -81,6 +93,9 @@ export class RoomService {
         leaderAlwaysHeard: true,
         graceSeconds: this.#opts.graceSeconds,
         durationMinutes: body.durationMinutes ?? null,
+        shareTimerMinutes: body.shareTimerMinutes ?? null,
+        admission: body.admission ?? 'open',
+        signsEnabled: body.signsEnabled ?? true,
       },
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });
@@ -100,6 +115,23 @@ export class RoomService {
     return this.#store.load(meetingId);
   }
 
+  /**
+   * The attendance summary for a leader link (E4), or null for any other link. Once the room
+   * and its names are gone, the anonymous record still gives the counts (E5).
+   */
+  async attendance(token: string): Promise<AttendanceSummary | null> {
+    const hash = sha256(token);
+    const grant = await this.#store.resolveToken(hash);
+    if (grant) {
+      if (grant.role !== 'leader') return null;
+      const state = await this.#store.load(grant.meetingId);
+      if (state) return summaryFromState(state);
+    }
+    const meetingId = await this.#store.resolveRecordToken(hash);
+    const record = meetingId ? await this.#store.loadRecord(meetingId) : null;
+    return record && record.leaderTokenHash === hash ? summaryFromRecord(record) : null;
+  }
+
   /** Runs one command against a room, retrying when another process committed in between. */
   async execute(meetingId: string, actor: Actor, cmd: Command): Promise<ExecResult> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -111,6 +143,7 @@ export class RoomService {
       if (!d.changed) return { ok: true, changed: false, state, events: [] };
       const res = await this.#store.commit(meetingId, state.version, d.state, this.commitOptions(d.state));
       if (res === 'ok') {
+        if (d.state.phase === 'closed') await this.#saveRecord(d.state);
         this.#publish({ state: d.state, snapshot: toSnapshot(d.state, now), events: d.events });
         return { ok: true, changed: true, state: d.state, events: d.events };
       }
@@ -119,6 +152,16 @@ export class RoomService {
     }
     this.#log.warn({ meetingId, cmd: cmd.type }, 'gave up after repeated commit conflicts');
     return { ok: false, error: { code: 'conflict', message: 'The meeting is very busy; please try again.' } };
+  }
+
+  /** Keeps the anonymous record up to date (feedback may still come after closing). */
+  async #saveRecord(state: RoomState): Promise<void> {
+    try {
+      await this.#store.saveRecord(meetingRecord(state), this.#sinceClosed(state, this.#opts.recordTtlSeconds));
+    } catch (err) {
+      // The commit stands; the next commit of this closed meeting writes the record again.
+      this.#log.error({ err, meetingId: state.meetingId }, 'saving the anonymous record failed');
+    }
   }
 
   #publish(c: Committed): void {
@@ -138,6 +181,8 @@ export class RoomService {
     for (const meetingId of due) {
       const r = await this.execute(meetingId, { kind: 'system' }, { type: 'tick' });
       if (r.ok && r.changed) fired += 1;
+      // The room expired with a deadline still indexed: forget it, or it stays due for ever.
+      else if (!r.ok && r.error.code === 'not_found') await this.#store.dropDeadline(meetingId);
     }
     return fired;
   }

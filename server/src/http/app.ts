@@ -5,8 +5,9 @@ import { rateLimit } from 'express-rate-limit';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CreateMeetingBody, LookupBody, ROLES, type CreateMeetingResponse, type LookupResponse, type Role } from '@peer-circle/shared';
+import { AttendanceBody, CreateMeetingBody, LookupBody, ROLES, type CreateMeetingResponse, type LookupResponse, type Role } from '@peer-circle/shared';
 import type { RoomService } from '../app/service.ts';
+import { attendanceCsv, attendanceFilename } from './csv.ts';
 
 export interface HttpOptions {
   service: RoomService;
@@ -20,6 +21,7 @@ export interface HttpOptions {
 }
 
 const error = (code: string, message: string) => ({ error: { code, message } });
+const UNKNOWN_LINK = 'This link does not work any more. Ask the leader for a new one.';
 
 export function createHttpApp(o: HttpOptions): express.Express {
   const app = express();
@@ -81,7 +83,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
     }
     const found = await o.service.resolveToken(parsed.data.token);
     if (!found) {
-      res.status(404).json(error('not_found', 'This link does not work any more. Ask the leader for a new one.'));
+      res.status(404).json(error('not_found', UNKNOWN_LINK));
       return;
     }
     const body: LookupResponse = {
@@ -92,6 +94,27 @@ export function createHttpApp(o: HttpOptions): express.Express {
       rules: found.state.settings.rules,
     };
     res.json(body);
+  });
+
+  // Rule E4: the leader's attendance summary. Any other link gets the unknown-link answer, so the
+  // endpoint tells nobody which links exist or which role they carry.
+  api.post('/attendance', async (req, res) => {
+    const parsed = AttendanceBody.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json(error('invalid_payload', 'That is not a valid meeting link.'));
+      return;
+    }
+    const summary = await o.service.attendance(parsed.data.token);
+    if (!summary) {
+      res.status(404).json(error('not_found', UNKNOWN_LINK));
+      return;
+    }
+    res
+      .status(200)
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="${attendanceFilename(summary)}"`)
+      .set('Cache-Control', 'no-store')
+      .send(attendanceCsv(summary));
   });
 
   api.use((_req, res) => {

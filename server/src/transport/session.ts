@@ -10,8 +10,19 @@ export interface Session {
   connId: string;
 }
 
+/**
+ * A connection waiting in the lobby (rule L1): no session, so commands and media answer
+ * `forbidden`; kept so that a disconnection is recorded and `admitted` finds it.
+ */
+export interface LobbySeat {
+  meetingId: string;
+  participantId: string;
+  connId: string;
+}
+
 export interface SocketData {
   session?: Session;
+  lobby?: LobbySeat;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -20,5 +31,8 @@ export interface InterServerEvents {}
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Socket.IO room carrying a meeting's snapshots. */
-export const meetingRoom = (meetingId: string) => `m:${meetingId}`;
+/**
+ * Every Socket.IO socket is in a room named by its id, on whichever process holds it: snapshots
+ * and `ended` are addressed to connections by the socket id inside their connId.
+ */
+export const socketIdOf = (connId: string): string => connId.slice(connId.indexOf(':') + 1);

@@ -2,6 +2,11 @@
  * Socket.IO edge: parse with zod -> command -> service -> ack(Result) -> broadcast.
  * Nothing that reaches the core is unvalidated; a rejected command changes nothing and
  * broadcasts nothing. Logs carry ids and error codes only.
+ *
+ * Snapshots are addressed per audience (rule O5): after each commit, the connections of the
+ * committed state's present members are grouped by audience and each group gets the snapshot
+ * made for it, addressed by socket id. So who receives what is exactly the committed state's
+ * membership: no Socket.IO room can keep a removed, superseded or lobby connection listening.
  */
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
@@ -10,15 +15,18 @@ import {
   mediaSchemas,
   PROTOCOL_VERSION,
   schemas,
+  type Audience,
   type CommandName,
+  type EndReason,
   type Fail,
   type JoinResult,
   type Payload,
   type Result,
 } from '@peer-circle/shared';
-import { toSnapshot, type MemberCommand } from '../room/index.ts';
+import { toSnapshot, type MemberCommand, type RoomState } from '../room/index.ts';
+import { audienceOf } from '../room/state.ts';
 import { newId, newSecret, sha256, type RoomService } from '../app/service.ts';
-import { meetingRoom, type AppServer, type AppSocket, type Session } from './session.ts';
+import { socketIdOf, type AppServer, type AppSocket, type LobbySeat, type Session } from './session.ts';
 
 export interface TransportHooks {
   /** A new connection; media signalling handlers are registered here. */
@@ -54,11 +62,29 @@ export class Transport {
     this.#limiter = new RateLimiterMemory({ points: rate * 2, duration: 2 });
     o.io.on('connection', (socket) => this.#onConnection(socket));
     o.service.onCommitted(({ state, events }) => {
-      o.io.to(meetingRoom(state.meetingId)).emit('state', toSnapshot(state, o.service.clock()));
+      this.#broadcast(state);
       for (const e of events) {
         if (e.type === 'connectionSuperseded') this.#endConnection(e.connId, 'superseded');
+        else if (e.type === 'connectionEnded') this.#endConnection(e.connId, e.reason);
+        // The lobby connection joins again with its resume secret (on any process).
+        else if (e.type === 'participantAdmitted' && e.connId) o.io.to(socketIdOf(e.connId)).emit('admitted');
       }
     });
+  }
+
+  /** One snapshot per audience, each to exactly the connections of that audience (O5). */
+  #broadcast(state: RoomState): void {
+    const groups = new Map<Audience, string[]>();
+    for (const p of state.participants) {
+      if (!p.present || p.connId === null) continue;
+      const a = audienceOf(p);
+      const ids = groups.get(a) ?? [];
+      ids.push(socketIdOf(p.connId));
+      groups.set(a, ids);
+    }
+    const now = this.#o.service.clock();
+    // Never `to([])`: an empty room list would broadcast to every socket.
+    for (const [audience, ids] of groups) if (ids.length > 0) this.#o.io.to(ids).emit('state', toSnapshot(state, now, audience));
   }
 
   /** Waits for the disconnects under way to be recorded (graceful shutdown). */
@@ -88,16 +114,16 @@ export class Transport {
   /** Ends every session on this process: their clients reconnect and resume their seats. */
   dropAll(): void {
     for (const socket of this.#o.io.sockets.sockets.values()) {
-      if (socket.data.session) socket.disconnect(true);
+      if (socket.data.session || socket.data.lobby) socket.disconnect(true);
     }
   }
 
   /** Tells a connection (on any process) that its seat is gone, and disconnects it. */
-  #endConnection(connId: string, reason: 'superseded' | 'left'): void {
-    const socketId = connId.slice(connId.indexOf(':') + 1);
+  #endConnection(connId: string, reason: EndReason): void {
+    const socketId = socketIdOf(connId);
     const local = this.#o.io.sockets.sockets.get(socketId);
     if (local) {
-      this.#endSession(local);
+      this.#endSeat(local);
       local.emit('ended', { reason });
       local.disconnect(true);
     } else if (connId.startsWith(`${this.#o.nodeId}:`) === false) {
@@ -107,14 +133,16 @@ export class Transport {
     }
   }
 
-  #endSession(socket: AppSocket): Session | undefined {
-    const session = socket.data.session;
-    if (!session) return undefined;
+  /** Forgets the connection's seat or lobby place on this process; returns what it held. */
+  #endSeat(socket: AppSocket): Session | LobbySeat | undefined {
+    const { session, lobby } = socket.data;
     socket.data.session = undefined;
-    void socket.leave(meetingRoom(session.meetingId));
-    void this.#track(session.meetingId, -1);
-    this.#o.hooks?.onSessionEnded?.(session);
-    return session;
+    socket.data.lobby = undefined;
+    const seat = session ?? lobby;
+    if (!seat) return undefined;
+    void this.#track(seat.meetingId, -1);
+    if (session) this.#o.hooks?.onSessionEnded?.(session);
+    return seat;
   }
 
   async #limited(socket: AppSocket): Promise<boolean> {
@@ -147,10 +175,15 @@ export class Transport {
         return reply(fail('unsupported_protocol', 'This page is out of date. Please reload it.'));
       }
       if (socket.data.session) return reply(fail('conflict', 'This connection has already joined a meeting.'));
+      // A lobby connection comes in by joining again with its resume secret once admitted (L1).
+      const waiting = socket.data.lobby;
+      if (waiting && !p.resume) return reply(fail('conflict', 'This connection is waiting in the lobby; join with your resume secret.'));
       const grant = await service.resolveToken(p.token);
       if (!grant) return reply(fail('not_found', 'This link does not work any more. Ask the leader for a new one.'));
+      if (waiting && waiting.meetingId !== grant.meetingId) return reply(fail('conflict', 'This connection is waiting to join another meeting.'));
       const connId = `${this.#o.nodeId}:${socket.id}`;
-      await this.#track(grant.meetingId, 1);
+      // A waiting connection is already counted for this meeting on this process.
+      if (!waiting) await this.#track(grant.meetingId, 1);
       let joined: Result<JoinResult>;
       try {
         joined = await this.#join(socket, grant, p, connId);
@@ -158,7 +191,7 @@ export class Transport {
         logger.error({ err, meetingId: grant.meetingId }, 'join failed');
         joined = fail('internal', 'Something went wrong on our side. Please try again.');
       }
-      if (!joined.ok) await this.#track(grant.meetingId, -1);
+      if (!joined.ok && !waiting) await this.#track(grant.meetingId, -1);
       reply(joined);
     });
 
@@ -176,7 +209,8 @@ export class Transport {
     }
 
     socket.on('disconnect', () => {
-      const session = this.#endSession(socket);
+      // A seat or a lobby place: either way the grace period starts (S9, L1).
+      const session = this.#endSeat(socket);
       if (!session) return;
       const p = service
         .execute(session.meetingId, { kind: 'system' }, { type: 'disconnect', participantId: session.participantId, connId: session.connId })
@@ -198,18 +232,56 @@ export class Transport {
     const resumeHash = sha256(resume);
     const result = p.resume
       ? await service.execute(grant.meetingId, { kind: 'system' }, { type: 'resume', resumeHash, role: grant.role, connId })
-      : await service.execute(grant.meetingId, { kind: 'system' }, { type: 'join', participantId: newId(), name: p.name, role: grant.role, resumeHash, connId });
+      : await service.execute(
+          grant.meetingId,
+          { kind: 'system' },
+          {
+            type: 'join',
+            participantId: newId(),
+            name: p.name,
+            role: grant.role,
+            resumeHash,
+            connId,
+            profile: p.profile,
+            namedToObservers: p.namedToObservers,
+            inAttendance: p.inAttendance,
+          },
+        );
     if (!result.ok) return result;
-    const participantId = result.state.participants.find((x) => x.resumeHash === resumeHash)!.id;
+    const seat = result.state.participants.find((x) => x.resumeHash === resumeHash);
+    const waiting = seat ? undefined : result.state.lobby.find((x) => x.resumeHash === resumeHash);
+    const participantId = seat?.id ?? waiting?.id;
+    if (participantId === undefined) {
+      logger.error({ meetingId: grant.meetingId }, 'join committed but the seat is neither in the room nor in the lobby');
+      return fail('internal', 'Something went wrong on our side. Please try again.');
+    }
     if (!socket.connected) {
       // The connection dropped while joining: start its grace period now.
       await service.execute(grant.meetingId, { kind: 'system' }, { type: 'disconnect', participantId, connId });
       return fail('conflict', 'The connection closed while joining.');
     }
-    socket.data.session = { meetingId: grant.meetingId, participantId, role: grant.role, connId };
-    await socket.join(meetingRoom(grant.meetingId));
-    logger.info({ meetingId: grant.meetingId, participantId, role: grant.role, resumed: Boolean(p.resume) }, 'joined');
-    return { ok: true, me: { id: participantId, role: grant.role }, resume, state: toSnapshot(result.state, service.clock()) };
+    if (!seat) {
+      // L1: no snapshot, no names until the leader admits this connection.
+      socket.data.lobby = { meetingId: grant.meetingId, participantId, connId };
+      logger.info({ meetingId: grant.meetingId, participantId, role: waiting!.role }, 'waiting in the lobby');
+      return { ok: true, me: { id: participantId, role: waiting!.role }, resume, state: null, lobby: true };
+    }
+    socket.data.lobby = undefined;
+    // The seat's role as it is now (a handed-over role stays handed over, F7).
+    socket.data.session = { meetingId: grant.meetingId, participantId, role: seat.role, connId };
+    logger.info({ meetingId: grant.meetingId, participantId, role: seat.role, resumed: Boolean(p.resume) }, 'joined');
+    return { ok: true, me: { id: participantId, role: seat.role }, resume, state: toSnapshot(result.state, service.clock(), audienceOf(seat)), lobby: false };
+  }
+
+  /**
+   * Leaving the lobby ends the connection; its disconnection is recorded like any other, so the
+   * entry leaves the lobby when the grace period ends (L1).
+   */
+  #leaveLobby(socket: AppSocket): Result {
+    socket.emit('ended', { reason: 'left' });
+    // After the ack has been written: the reply is sent when this function has returned.
+    setImmediate(() => socket.disconnect(true));
+    return { ok: true };
   }
 
   async #command(socket: AppSocket, name: CommandName, payload: unknown): Promise<Result> {
@@ -217,13 +289,16 @@ export class Transport {
     const parsed = schemas[name].safeParse(payload === undefined ? {} : payload);
     if (!parsed.success) return fail('invalid_payload', describe(parsed.error));
     const session = socket.data.session;
-    if (!session) return fail('forbidden', 'Join the meeting first.');
+    if (!session) {
+      if (name === 'leave' && socket.data.lobby) return this.#leaveLobby(socket);
+      return fail('forbidden', socket.data.lobby ? 'Please wait until the leader lets you in.' : 'Join the meeting first.');
+    }
     const cmd = { type: name, ...parsed.data } as MemberCommand;
     try {
       const r = await this.#o.service.execute(session.meetingId, { kind: 'member', participantId: session.participantId }, cmd);
       if (!r.ok) return r;
       if (name === 'leave') {
-        this.#endSession(socket);
+        this.#endSeat(socket);
         socket.emit('ended', { reason: 'left' });
       }
       return { ok: true };

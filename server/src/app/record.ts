@@ -1,0 +1,69 @@
+/**
+ * Pure builders for what outlives a meeting's personal data (rules E4, E5): the attendance
+ * counts, the anonymous record kept AGGREGATE_RETENTION_DAYS, and the attendance summary the
+ * leader downloads. No I/O here; the service stores the record, the HTTP edge renders the CSV.
+ */
+import { PROFILES } from '@peer-circle/shared';
+import { distribution, type RoomState } from '../room/state.ts';
+import type { AttendanceCounts, MeetingRecord } from '../store/port.ts';
+
+/** UTC day, YYYY-MM-DD. */
+export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Who came: everyone admitted (the lobby is not the meeting), observers apart. Profiles are
+ * counted among leaders and participants, so the profile rows add up to `attended`.
+ */
+export function attendanceCounts(state: RoomState): AttendanceCounts {
+  const profiles = Object.fromEntries([...PROFILES, 'not given'].map((p) => [p, 0])) as AttendanceCounts['profiles'];
+  let attended = 0;
+  let observers = 0;
+  for (const p of state.participants) {
+    if (p.role === 'observer') {
+      observers += 1;
+      continue;
+    }
+    attended += 1;
+    profiles[p.profile ?? 'not given'] += 1;
+  }
+  return { attended, observers, profiles };
+}
+
+const average = (q: { sum: number; n: number }): number | null => (q.n ? q.sum / q.n : null);
+
+/** The anonymous record of a (closed) meeting: counts and averages, never names or texts. */
+export function meetingRecord(state: RoomState): MeetingRecord {
+  const f = state.feedback;
+  return {
+    meetingId: state.meetingId,
+    leaderTokenHash: state.tokenHashes.leader,
+    title: state.title,
+    date: utcDate(state.createdAt),
+    closedAt: state.closedAt,
+    attendance: attendanceCounts(state),
+    feedback: { count: f.count, safe: average(f.safe), heard: average(f.heard), useful: average(f.useful) },
+    distribution: distribution(state),
+  };
+}
+
+/** What the leader's attendance CSV holds. `names` is empty once the personal data is gone. */
+export interface AttendanceSummary {
+  date: string;
+  title: string;
+  counts: AttendanceCounts;
+  /** Only people who agreed at joining to be named on the attendance list (E4), circle order. */
+  names: string[];
+}
+
+export function summaryFromState(state: RoomState): AttendanceSummary {
+  return {
+    date: utcDate(state.createdAt),
+    title: state.title,
+    counts: attendanceCounts(state),
+    names: [...state.participants].sort((a, b) => a.seat - b.seat).filter((p) => p.inAttendance).map((p) => p.name),
+  };
+}
+
+export function summaryFromRecord(record: MeetingRecord): AttendanceSummary {
+  return { date: record.date, title: record.title, counts: record.attendance, names: [] };
+}

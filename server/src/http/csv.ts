@@ -1,0 +1,36 @@
+/** The attendance summary as CSV (rule E4): RFC 4180, safe to open in a spreadsheet. */
+import { PROFILES } from '@peer-circle/shared';
+import type { AttendanceSummary } from '../app/record.ts';
+
+/**
+ * One CSV cell. A cell a spreadsheet would read as a formula (starting with = + - @, tab or
+ * carriage return) gets a leading apostrophe: names and titles are typed by people (CSV
+ * injection). Cells with a comma, quote or line break are quoted, quotes doubled (RFC 4180).
+ */
+export function csvCell(value: string | number): string {
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export const csvRow = (cells: (string | number)[]): string => cells.map(csvCell).join(',');
+
+/**
+ * One table, `date,title,section,item,count`: the totals, one row per profile (in PROFILES
+ * order, then "not given"), then one `name` row (empty count) per person who agreed to be named.
+ * Lines end with CRLF (RFC 4180).
+ */
+export function attendanceCsv(s: AttendanceSummary): string {
+  const row = (section: string, item: string, count: number | '') => csvRow([s.date, s.title, section, item, count]);
+  const lines = [
+    csvRow(['date', 'title', 'section', 'item', 'count']),
+    row('total', 'attended', s.counts.attended),
+    row('total', 'observers', s.counts.observers),
+    ...PROFILES.map((p) => row('profile', p, s.counts.profiles[p] ?? 0)),
+    row('profile', 'not given', s.counts.profiles['not given'] ?? 0),
+    ...s.names.map((n) => row('name', n, '')),
+  ];
+  return lines.map((l) => `${l}\r\n`).join('');
+}
+
+export const attendanceFilename = (s: AttendanceSummary): string => `attendance-${s.date}.csv`;
