@@ -4,7 +4,11 @@
  * English resources; plural/ordinal suffixes are chosen by i18next with Intl.PluralRules.
  */
 import i18next, { type i18n as I18next } from 'i18next';
-import { en, type LocaleTree } from './en.ts';
+import { en as enBase, type LocaleTree } from './en.ts';
+import { enObserve } from './en-observe.ts';
+
+/** English: the main tree plus the observer and closing views' strings (kept in their own file). */
+const en = { ...enBase, ...enObserve };
 
 /**
  * Languages with a resource file. To add one: create `lt.ts` next to `en.ts` exporting the same
