@@ -52,3 +52,33 @@ export function lookupToken(token: string): Promise<ApiResult<LookupResponse>> {
 export function looksLikeToken(token: string): boolean {
   return token.length >= 16 && token.length <= LIMITS.tokenMax && /^[A-Za-z0-9_-]+$/.test(token);
 }
+
+/**
+ * The leader's attendance summary (rule E4) as a CSV Blob. The leader token goes in the body,
+ * never in the URL, so it stays out of logs and history.
+ */
+export async function fetchAttendance(token: string): Promise<ApiResult<Blob>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const res = await fetch('/api/attendance', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/csv, application/json' },
+      body: JSON.stringify({ token }),
+      signal: controller.signal,
+      credentials: 'same-origin',
+      referrerPolicy: 'no-referrer',
+    });
+    if (res.ok) return { ok: true, data: await res.blob() };
+    const json: unknown = await res.json().catch(() => null);
+    const err = (json as { error?: { code?: ErrorCode; message?: string } } | null)?.error;
+    return {
+      ok: false,
+      error: { code: err?.code ?? (res.status === 404 ? 'not_found' : 'internal'), message: err?.message ?? '', status: res.status },
+    };
+  } catch {
+    return { ok: false, error: { code: ClientErrorCode.offline, message: '', status: 0 } };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -22,6 +22,7 @@ import {
   type Role,
   type RoomSnapshot,
 } from '@peer-circle/shared';
+import { fetchAttendance, type ApiResult } from '../net/api.ts';
 import { call, openSocket, type AppSocket, type CallError, type PayloadOf } from '../net/socket.ts';
 import { Clock, ServerClockOffset } from '../ui/clock.svelte.ts';
 import { seats } from './seats.ts';
@@ -178,6 +179,10 @@ export class RoomSession {
   get ended(): EndedReason | null {
     return this.#ended;
   }
+  /** The role of the link this page was opened with (the attendance list needs the leader's). */
+  get linkRole(): Role | null {
+    return this.#linkRole ?? this.#me?.role ?? null;
+  }
   /** Waiting in the lobby for the leader (rule L1). */
   get inLobby(): boolean {
     return this.#status === 'lobby';
@@ -245,6 +250,14 @@ export class RoomSession {
     const r = this.#snapshot?.round;
     if (!r) return null;
     return { current: Math.min(r.index + 1, r.order.length), total: r.order.length };
+  });
+  /** "Come back to me" is possible: I hold the stick as the round's current person and have
+   * not deferred in this round yet (rule F2). */
+  readonly canDefer: boolean = $derived.by(() => {
+    const r = this.#snapshot?.round;
+    const me = this.#me?.id;
+    if (!r || !me || !this.iHoldStick) return false;
+    return r.order[r.index] === me && !r.deferred.includes(me);
   });
   /** Who "pass to next" gives the stick to: the next in the round, or the head of the queue. */
   readonly next: NextStep = $derived.by((): NextStep => {
@@ -349,6 +362,11 @@ export class RoomSession {
   giveFeedback = (answers: FeedbackAnswers) => this.#command('giveFeedback', answers);
   /** Participant: an anonymous concern to the leader (rule E3). */
   raiseConcern = (text: string) => this.#command('raiseConcern', { text });
+
+  /** Leader: the attendance summary as CSV (rule E4), asked for with the link this page opened. */
+  attendance(): Promise<ApiResult<Blob>> {
+    return fetchAttendance(this.#token);
+  }
 
   /** Leaves the meeting: the seat is given up on the server and this session ends. */
   async leave(): Promise<void> {
