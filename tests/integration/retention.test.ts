@@ -1,0 +1,167 @@
+/**
+ * Rule E5 end to end: a meeting with canary names, notes, feedback and a concern runs over real
+ * Socket.IO against a throwaway Redis with tiny retention times; afterwards every key of every
+ * type is read back and searched. After the personal retention only the anonymous record is
+ * left; after the aggregate retention nothing about the meeting is.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { RunningServer } from '../../server/src/app/server.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { testServer } from '../helpers/server.ts';
+import { createMeeting, Member, sleep } from '../helpers/client.ts';
+
+const PERSONAL_S = 2;
+const AGGREGATE_S = 5;
+/** Redis expiry and the trimming beat need a moment beyond the nominal time. */
+const MARGIN_MS = 800;
+
+const CANARY = {
+  lead: 'Canary-Name-7f3a-Lea',
+  ann: 'Canary-Name-7f3a-Ann',
+  ben: 'Canary-Name-7f3a-Ben',
+  observer: 'Canary-Name-7f3a-Obs',
+  note: 'Canary-Note-91c2 she looked relieved',
+  recommendation: 'Canary-Recommendation-44d0',
+  feedback: 'Canary-Feedback-0b7e',
+  concern: 'Canary-Concern-d15a',
+  agenda: 'Canary-Agenda-5e11',
+};
+const TITLE = 'Canary-Title-2c9d';
+
+let redis: TestRedis;
+let srv: RunningServer;
+let db: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  db = redis.client();
+  srv = await testServer({
+    redisUrl: redis.url,
+    redisPrefix: 'ret:',
+    personalDataTtlHours: PERSONAL_S / 3600,
+    aggregateRetentionDays: AGGREGATE_S / 86_400,
+    broadcastRetentionSeconds: 1,
+    graceSeconds: 1,
+    heartbeatMs: 250,
+    apiRatePerMinute: 1000,
+  });
+});
+afterAll(async () => {
+  await srv?.close();
+  await redis?.stop();
+});
+
+interface Dumped {
+  key: string;
+  type: string;
+  text: string;
+}
+
+/** Every key in Redis with every value it holds, whatever its type, as latin1 text. */
+async function dumpRedis(): Promise<Dumped[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await db.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const out: Dumped[] = [];
+  const text = (bufs: (Buffer | string)[]) => bufs.map((b) => (Buffer.isBuffer(b) ? b.toString('latin1') : b)).join('\n');
+  for (const key of new Set(keys)) {
+    const type = await db.type(key);
+    let values: (Buffer | string)[] = [];
+    switch (type) {
+      case 'string':
+        values = [(await db.getBuffer(key)) ?? ''];
+        break;
+      case 'hash':
+        values = Object.entries(await db.hgetallBuffer(key)).flat();
+        break;
+      case 'list':
+        values = await db.lrangeBuffer(key, 0, -1);
+        break;
+      case 'set':
+        values = await db.smembersBuffer(key);
+        break;
+      case 'zset':
+        values = await db.zrangeBuffer(key, 0, -1, 'WITHSCORES');
+        break;
+      case 'stream':
+        values = (await db.xrangeBuffer(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]);
+        break;
+      case 'none':
+        break; // expired between SCAN and reading it
+      default:
+        throw new Error(`unexpected Redis type ${type} for ${key}`);
+    }
+    out.push({ key, type, text: `${key}\n${text(values)}` });
+  }
+  return out;
+}
+
+const holding = (dump: Dumped[], needle: string) => dump.filter((d) => d.text.includes(needle)).map((d) => `${d.type} ${d.key}`);
+
+describe('retention (E5)', () => {
+  it('[E5] names, notes, feedback texts and concerns are nowhere in Redis after the personal retention; the anonymous record goes after the aggregate one', async () => {
+    const m = await createMeeting(srv.url, { title: TITLE });
+    const lead = await Member.join(srv.url, m.tokens.leader, CANARY.lead, { choices: { inAttendance: true, profile: 'professional' } });
+    const ann = await Member.join(srv.url, m.tokens.participant, CANARY.ann, { choices: { inAttendance: true, profile: 'lived-experience', namedToObservers: true } });
+    const ben = await Member.join(srv.url, m.tokens.participant, CANARY.ben, { choices: { profile: 'relative' } });
+    const obs = await Member.join(srv.url, m.tokens.observer, CANARY.observer, { choices: { inAttendance: true } });
+    const ok = async (who: Member, event: string, payload: unknown = {}) => {
+      const r = await who.call(event, payload);
+      expect(r, `${event}: ${JSON.stringify(r.error)}`).toMatchObject({ ok: true });
+    };
+
+    await ok(lead, 'setAgenda', { items: [{ text: CANARY.agenda }] });
+    await ok(lead, 'startMeeting');
+    await ok(ann, 'raiseHand');
+    await ok(lead, 'passStick', {});
+    await ok(ann, 'releaseStick');
+    await ok(ben, 'raiseConcern', { text: CANARY.concern });
+    await ok(ben, 'askCheckIn', { on: true });
+    await ok(obs, 'addNote', { scales: { atmosphere: 4 }, text: CANARY.note });
+    await ok(obs, 'saveRecommendation', { text: CANARY.recommendation });
+    await ok(lead, 'closeMeeting', { force: true });
+    const closedAt = Date.now();
+    await ok(ann, 'giveFeedback', { safe: 5, heard: 4, text: CANARY.feedback });
+    await ok(obs, 'publishRecommendation');
+
+    // The test can see what it is looking for: everything is in Redis now, broadcasts included.
+    const during = await dumpRedis();
+    for (const canary of Object.values(CANARY)) expect(holding(during, canary), canary).not.toEqual([]);
+    expect(during.filter((d) => d.type === 'stream' && d.text.includes(CANARY.ann)).length).toBeGreaterThan(0);
+
+    for (const x of [lead, ann, ben, obs]) x.close();
+    await sleep(Math.max(0, closedAt + PERSONAL_S * 1000 + MARGIN_MS - Date.now()));
+
+    const after = await dumpRedis();
+    for (const canary of Object.values(CANARY)) expect(holding(after, canary), canary).toEqual([]);
+    expect(await srv.service.load(m.meetingId)).toBeNull();
+    // The anonymous record stays: counts and averages, no names or texts.
+    const record = await srv.store.loadRecord(m.meetingId);
+    expect(record).toMatchObject({
+      meetingId: m.meetingId,
+      title: TITLE,
+      attendance: { attended: 3, observers: 1, profiles: { professional: 1, 'lived-experience': 1, relative: 1, 'not given': 0 } },
+      feedback: { count: 1, safe: 5, heard: 4, useful: null },
+    });
+    expect(record!.distribution).toHaveLength(3);
+    expect(holding(after, m.meetingId).sort()).toEqual([`string ret:record-token:${record!.leaderTokenHash}`, `string ret:record:${m.meetingId}`].sort());
+    const csv = await fetch(`${srv.url}/api/attendance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: m.tokens.leader }) });
+    expect(csv.status).toBe(200);
+    const table = await csv.text();
+    expect(table).toContain('total,attended,3');
+    expect(table).not.toContain('Canary-Name');
+
+    await sleep(Math.max(0, closedAt + AGGREGATE_S * 1000 + MARGIN_MS - Date.now()));
+    const gone = await dumpRedis();
+    expect(holding(gone, m.meetingId)).toEqual([]);
+    expect(holding(gone, TITLE)).toEqual([]);
+    for (const canary of Object.values(CANARY)) expect(holding(gone, canary), canary).toEqual([]);
+    expect(await srv.store.loadRecord(m.meetingId)).toBeNull();
+    const none = await fetch(`${srv.url}/api/attendance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: m.tokens.leader }) });
+    expect(none.status).toBe(404);
+  }, 30_000);
+});
