@@ -116,7 +116,7 @@ export const en = {
     aboutYou: 'About you (optional)',
     aboutYouHint: 'These answers are only counted, never shown next to your name.',
     profile: 'How are you here?',
-    profileNone: 'I’d rather not answer',
+    profileNone: 'Choose an answer if you like',
     profiles: {
       'lived-experience': 'With my own lived experience',
       relative: 'As a relative or friend',

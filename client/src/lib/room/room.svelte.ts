@@ -135,8 +135,8 @@ export class RoomSession {
   /** The current connection has been answered by a successful join. */
   #seated = false;
   #rejoinFailures = 0;
-  /** The last join answered "wait in the lobby". */
-  #lobbyNow = false;
+  /** The last join answered "wait in the lobby" (stays true while reconnecting from there). */
+  #lobbyNow = $state(false);
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #leaving = false;
   #closed = false;
@@ -185,7 +185,7 @@ export class RoomSession {
   }
   /** Waiting in the lobby for the leader (rule L1). */
   get inLobby(): boolean {
-    return this.#status === 'lobby';
+    return this.#lobbyNow && this.#ended === null;
   }
   /** The command waiting for its ack, if any (buttons show it and avoid double sends). */
   get pending(): CommandName | null {
