@@ -310,7 +310,6 @@ export const en = {
   },
   flow: {
     roundProgress: 'Round: {{current}} of {{total}}',
-    roundProgressLabel: 'Where the round is',
     defer: 'Come back to me',
     deferHint: 'The stick moves on, and comes back to you at the end of this round.',
     shareCue_one: 'You’ve shared for {{count}} minute — take the time you need to finish.',
