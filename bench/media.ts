@@ -159,7 +159,7 @@ class Bench {
   }
 
   snapshot(meetingId: string, version: number, people: { id: string; role: Role }[], holderId: string | null, leaderAlwaysHeard: boolean): RoomSnapshot {
-    const participants: ParticipantView[] = people.map((p) => ({ id: p.id, name: p.id, role: p.role, present: true, connected: true, turns: 0, passes: 0 }));
+    const participants: ParticipantView[] = people.map((p) => ({ id: p.id, name: p.id, role: p.role, present: true, connected: true, turns: 0, passes: 0, coLeader: false, label: p.id }));
     return {
       version,
       meetingId,
@@ -296,7 +296,7 @@ async function joinToFirstAudio(b: Bench, count: number): Promise<number[]> {
     b.service.onRoomChanged({
       ...snap,
       version: snap.version + 1,
-      participants: [...snap.participants, { id: guestId, name: guestId, role: 'participant', present: true, connected: true, turns: 0, passes: 0 }],
+      participants: [...snap.participants, { id: guestId, name: guestId, role: 'participant', present: true, connected: true, turns: 0, passes: 0, coLeader: false, label: guestId }],
     });
     const caps = await b.service.handle(session, signal, 'mediaCapabilities', {});
     await b.service.handle(session, signal, 'mediaJoin', { rtpCapabilities: (caps as unknown as { routerRtpCapabilities: object }).routerRtpCapabilities });

@@ -47,7 +47,7 @@ export class SnapshotBuilder {
   constructor(readonly meetingId: string) {}
 
   person(id: string, role: Role = 'participant', present = true): this {
-    this.people.set(id, { id, name: id, role, present, connected: present, turns: 0, passes: 0 });
+    this.people.set(id, { id, name: id, role, present, connected: present, turns: 0, passes: 0, coLeader: false, label: id });
     return this;
   }
 
