@@ -90,7 +90,7 @@ export const enObserve = {
       saveUpdate: 'Save changes',
       saving: 'Saving…',
       saved: 'Draft saved.',
-      unsaved: 'You have changes that are not saved yet.',
+      unsaved: 'Not saved yet.',
       publish: 'Publish to the group',
       publishing: 'Publishing…',
       publishAfterClose: 'You can publish to the group once the meeting has ended.',
