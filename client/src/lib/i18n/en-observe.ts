@@ -6,7 +6,7 @@
 export const enObserve = {
   observerPanel: {
     heading: 'Your observer notes',
-    intro: 'Only observers see this panel. Nobody else sees the facts or the notes until you publish your recommendations.',
+    intro: 'Only observers see this panel: the facts, the notes and your draft. The group sees only the recommendations you publish after the meeting.',
     facts: {
       heading: 'How the word is shared',
       caption: 'Live facts per person. Speaking time includes the turn in progress.',
