@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decide, type Command, type RoomState } from '../../server/src/room/index.ts';
+import { decide, isLeaderAway, type Command, type RoomState } from '../../server/src/room/index.ts';
 import { TestRoom } from '../helpers/room.ts';
 
 const PEOPLE = ['lead', 'ann', 'bob', 'cat', 'dan', 'obs'] as const;
@@ -8,18 +8,25 @@ const who = fc.constantFrom(...PEOPLE);
 
 /** Any command any person (or the system) might send, in any order. */
 const step = fc.oneof(
-  fc.record({ actor: who, cmd: fc.constantFrom<Command>(
+  { weight: 10, arbitrary: fc.record({ actor: who, cmd: fc.constantFrom<Command>(
     { type: 'raiseHand' }, { type: 'lowerHand' }, { type: 'releaseStick' }, { type: 'declineStick' },
     { type: 'passStick' }, { type: 'takeStick' }, { type: 'startRound' }, { type: 'endRound' },
     { type: 'startMeeting' }, { type: 'closeMeeting' }, { type: 'closeMeeting', force: true }, { type: 'leave' },
     { type: 'warnClosing' }, { type: 'warnClosing', minutes: 0.5 }, { type: 'extendMeeting', minutes: 1 },
-  ) }),
-  fc.record({ actor: fc.constant('lead'), cmd: who.map((to): Command => ({ type: 'passStick', to })) }),
-  fc.record({ actor: fc.constant(null), cmd: who.map((p): Command => ({ type: 'disconnect', participantId: p, connId: `n1:${p}` })) }),
-  fc.record({ actor: fc.constant(null), cmd: who.map((p): Command => ({ type: 'resume', resumeHash: `resume-${p}`, role: p === 'lead' ? 'leader' : p === 'obs' ? 'observer' : 'participant', connId: `n2:${p}` })) }),
-  fc.record({ actor: fc.constant(null), cmd: fc.constant<Command>({ type: 'tick' }) }),
-  fc.record({ actor: fc.constant(null), cmd: fc.constant<Command>({ type: 'nodeLost', nodeId: 'n1' }) }),
+    { type: 'deferTurn' }, { type: 'sendSign', kind: 'hear' }, { type: 'sendSign', kind: 'support' },
+  ) }) },
+  { weight: 4, arbitrary: fc.record({ actor: who, cmd: who.map((to): Command => ({ type: 'passStick', to })) }) },
+  // F7, L2: leadership moves and people are removed; anyone may try (most are refused).
+  { weight: 2, arbitrary: fc.record({ actor: who, cmd: who.map((to): Command => ({ type: 'handOver', to })) }) },
+  { weight: 2, arbitrary: fc.record({ actor: who, cmd: fc.tuple(who, fc.boolean()).map(([participantId, on]): Command => ({ type: 'setCoLeader', participantId, on })) }) },
+  { weight: 1, arbitrary: fc.record({ actor: who, cmd: who.map((participantId): Command => ({ type: 'removeParticipant', participantId })) }) },
+  { weight: 3, arbitrary: fc.record({ actor: fc.constant(null), cmd: fc.tuple(who, fc.constantFrom('n1', 'n2')).map(([p, n]): Command => ({ type: 'disconnect', participantId: p, connId: `${n}:${p}` })) }) },
+  { weight: 3, arbitrary: fc.record({ actor: fc.constant(null), cmd: who.map((p): Command => ({ type: 'resume', resumeHash: `resume-${p}`, role: p === 'lead' ? 'leader' : p === 'obs' ? 'observer' : 'participant', connId: `n2:${p}` })) }) },
+  { weight: 2, arbitrary: fc.record({ actor: fc.constant(null), cmd: fc.constant<Command>({ type: 'tick' }) }) },
+  { weight: 1, arbitrary: fc.record({ actor: fc.constant(null), cmd: fc.constant<Command>({ type: 'nodeLost', nodeId: 'n1' }) }) },
 );
+/** Mostly short gaps (things happen in a row), sometimes long enough for a grace period to end. */
+const gap = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 40_000 }));
 
 function checkInvariants(s: RoomState): void {
   const present = new Set(s.participants.filter((p) => p.present).map((p) => p.id));
@@ -40,6 +47,18 @@ function checkInvariants(s: RoomState): void {
     expect(queued).toEqual([]);
     expect(s.closing, 'no countdown outside an open meeting').toBeNull();
   }
+  // L2: removed people are gone for good: never present, so never holding or queued.
+  for (const p of s.participants.filter((x) => x.removed)) {
+    expect(p.present, 'a removed person is not present').toBe(false);
+    expect(s.stick.holderId, 'a removed person never holds the stick').not.toBe(p.id);
+    expect(queued, 'a removed person never queues').not.toContain(p.id);
+  }
+  // F7: the role moves, it is never lost or doubled; without a leader connected nobody holds the stick.
+  expect(s.participants.filter((p) => p.role === 'leader'), 'exactly one leader').toHaveLength(1);
+  if (isLeaderAway(s)) expect(s.stick.holderId, 'nobody holds the stick while the leader is away').toBeNull();
+  // F2: "come back to me" once per round; F8: signs come from people who may speak.
+  if (s.round) expect(new Set(s.round.deferred).size, 'deferred once per round').toBe(s.round.deferred.length);
+  for (const sign of s.signs) expect(observers.has(sign.from), 'observers send no signs').toBe(false);
   const turns = new Map(s.participants.map((p) => [p.id, p.turns]));
   const key = (id: string) => [Number((turns.get(id) ?? 0) > 0), turns.get(id) ?? 0];
   for (let i = 1; i < s.queue.length; i++) {
@@ -49,15 +68,19 @@ function checkInvariants(s: RoomState): void {
 }
 
 describe('invariants over random command sequences', () => {
-  it('[S1][S2][S4][S9][S10][C3] one holder at most, never queued, no duplicates, everyone queued present, version strictly increasing', () => {
+  it('[S1][S2][S4][S9][S10][C3][F2][F7][F8][L2] one holder at most, never queued, no duplicates, everyone queued present, removed people gone, nobody holds the stick while the leader is away, version strictly increasing', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(step, fc.integer({ min: 0, max: 40_000 })), { maxLength: 120 }), fc.boolean(), (steps, autoPass) => {
+      fc.property(fc.array(fc.tuple(step, gap), { maxLength: 120, size: 'max' }), fc.boolean(), fc.boolean(), (steps, autoPass, started) => {
         const r = new TestRoom({ autoPass, durationMinutes: autoPass ? 10 : null });
         r.join('lead', 'leader');
         for (const p of PEOPLE.slice(1, 5)) r.join(p);
         r.join('obs', 'observer');
+        if (started) r.ok('lead', { type: 'startMeeting' });
         for (const [{ actor, cmd }, dt] of steps) {
           r.advance(dt);
+          // Commands come over a live connection: a seat whose connection dropped sends nothing.
+          const seat = actor === null ? undefined : r.state.participants.find((p) => p.id === actor);
+          if (seat?.present && seat.connId === null) continue;
           const before = r.state;
           const d = decide(before, cmd, { now: r.now, actor: actor === null ? { kind: 'system' } : { kind: 'member', participantId: actor } });
           if (d.ok && d.changed) {
