@@ -475,10 +475,13 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       if (t.role === 'observer') reject('conflict', 'Observers listen: the role goes to a participant.');
       if (!t.present) reject('conflict', 'That person is not in the meeting now.');
       // F7: the role moves; the seat's link role does not (a resume needs the same link).
+      const wasAway = isLeaderAway(s);
       t.role = 'leader';
       t.coLeader = false;
       actor.role = 'participant';
       d.emit({ type: 'leadershipChanged', leaderId: t.id });
+      // The new leader's connection may have dropped (grace period): then nobody leads now.
+      d.guardLeader(wasAway);
       return;
     }
     case 'setCoLeader': {
