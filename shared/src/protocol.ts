@@ -77,7 +77,13 @@ export interface CreateMeetingResponse {
 /** What the join page may know before joining: never the participants. */
 export const LookupBody = z.object({ token }).strict();
 /** The leader's attendance summary (CSV); the leader token goes in the body, never the URL. */
-export const AttendanceBody = z.object({ token }).strict();
+export const AttendanceBody = z
+  .object({
+    token,
+    /** With another role's link: the seat's resume secret, accepted while that seat leads (F7). */
+    resume: z.string().min(16).max(LIMITS.tokenMax).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  })
+  .strict();
 
 export interface LookupResponse {
   meetingId: string;
@@ -169,6 +175,8 @@ export interface JoinResult {
   state: RoomSnapshot | null;
   /** True: waiting in the lobby. On `admitted`, send `join` again with `resume` to come in. */
   lobby: boolean;
+  /** What only this person may know about their own seat (never in a shared snapshot). */
+  mine: { checkIn: boolean; feedbackGiven: boolean; concernsLeft: number } | null;
 }
 
 /** Why the server ended a session on its side. */

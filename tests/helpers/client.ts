@@ -30,6 +30,8 @@ export class Member {
   ended: string | null = null;
   /** Waiting in the lobby (rule L1); on `admitted` the member joins again by itself. */
   lobby = false;
+  /** The join answer's private part about this seat. */
+  mine: JoinResult['mine'] = null;
 
   private constructor(
     readonly socket: ClientSocket,
@@ -63,6 +65,7 @@ export class Member {
     m.me = jr.me;
     m.resume = jr.resume;
     m.lobby = jr.lobby;
+    m.mine = jr.mine;
     if (jr.state) m.states.push(jr.state);
     socket.on('admitted', () => {
       void m.call('join', { token, name, protocolVersion: PROTOCOL_VERSION, resume: m.resume }).then((rr) => {

@@ -229,4 +229,36 @@ describe('F8 silent support, F9 check-in, E3 concerns', () => {
     for (let i = 0; i < 2; i++) await c.bob.call('raiseConcern', { text: `more ${i}` });
     expect((await c.bob.call('raiseConcern', { text: 'one too many' })).error?.code).toBe('conflict');
   });
+
+  it('[F9][E3] only the person learns their own check-in and concerns left, from the join answer after a reconnect', async () => {
+    const c = await circle();
+    await c.ann.call('askCheckIn', { on: true });
+    await c.ann.call('raiseConcern', { text: 'A quiet worry.' });
+    c.ann.close();
+    const again = await join(c.tokens.participant, 'Ann', { resume: c.ann.resume });
+    expect(again.mine).toEqual({ checkIn: true, feedbackGiven: false, concernsLeft: 2 });
+    expect(c.bob.mine).toEqual({ checkIn: false, feedbackGiven: false, concernsLeft: 3 });
+    // Nobody else's snapshot says who asked.
+    await sleep(30);
+    expect(c.bob.raw.join('\n')).not.toContain('"checkIns"');
+    expect(c.lea.latest.leader!.checkIns).toEqual([c.ann.me.id]);
+  });
+});
+
+describe('E4 the attendance summary', () => {
+  const attendance = (body: object) =>
+    fetch(`${srv.url}/api/attendance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('[E4][F7] whoever leads now may take it: the leader link, or a co-leader\'s own seat; nobody else', async () => {
+    const c = await circle();
+    expect((await attendance({ token: c.tokens.leader })).status).toBe(200);
+    expect((await attendance({ token: c.tokens.participant, resume: c.ann.resume })).status).toBe(404);
+    await c.lea.call('setCoLeader', { participantId: c.ann.me.id, on: true });
+    await c.ann.waitFor((s) => s.audience === 'leader');
+    const res = await attendance({ token: c.tokens.participant, resume: c.ann.resume });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^date,title,section,item,count/);
+    expect((await attendance({ token: c.tokens.participant, resume: c.bob.resume })).status).toBe(404);
+    expect((await attendance({ token: c.tokens.leader, resume: c.bob.resume })).status).toBe(200);
+  });
 });

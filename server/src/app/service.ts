@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DEFAULT_RULES, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
-import { createRoom, decide, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
+import { createRoom, decide, leads, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
 import type { CommitOptions, RoomStore, TokenGrant } from '../store/port.ts';
 import { meetingRecord, summaryFromRecord, summaryFromState, type AttendanceSummary } from './record.ts';
 
@@ -119,13 +119,15 @@ export class RoomService {
    * The attendance summary for a leader link (E4), or null for any other link. Once the room
    * and its names are gone, the anonymous record still gives the counts (E5).
    */
-  async attendance(token: string): Promise<AttendanceSummary | null> {
+  async attendance(token: string, resume?: string): Promise<AttendanceSummary | null> {
     const hash = sha256(token);
     const grant = await this.#store.resolveToken(hash);
     if (grant) {
-      if (grant.role !== 'leader') return null;
       const state = await this.#store.load(grant.meetingId);
-      if (state) return summaryFromState(state);
+      if (grant.role === 'leader') return state ? summaryFromState(state) : null;
+      // F7: whoever leads now (co-leader, or the leader by hand-over) proves it with their seat.
+      const seat = resume && state ? state.participants.find((p) => p.resumeHash === sha256(resume)) : undefined;
+      return state && seat && seat.linkRole === grant.role && seat.present && !seat.removed && leads(seat) ? summaryFromState(state) : null;
     }
     const meetingId = await this.#store.resolveRecordToken(hash);
     const record = meetingId ? await this.#store.loadRecord(meetingId) : null;

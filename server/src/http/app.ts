@@ -104,7 +104,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
       res.status(400).json(error('invalid_payload', 'That is not a valid meeting link.'));
       return;
     }
-    const summary = await o.service.attendance(parsed.data.token);
+    const summary = await o.service.attendance(parsed.data.token, parsed.data.resume);
     if (!summary) {
       res.status(404).json(error('not_found', UNKNOWN_LINK));
       return;

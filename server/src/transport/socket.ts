@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import {
   COMMAND_NAMES,
+  LIMITS,
   mediaSchemas,
   PROTOCOL_VERSION,
   schemas,
@@ -264,13 +265,14 @@ export class Transport {
       // L1: no snapshot, no names until the leader admits this connection.
       socket.data.lobby = { meetingId: grant.meetingId, participantId, connId };
       logger.info({ meetingId: grant.meetingId, participantId, role: waiting!.role }, 'waiting in the lobby');
-      return { ok: true, me: { id: participantId, role: waiting!.role }, resume, state: null, lobby: true };
+      return { ok: true, me: { id: participantId, role: waiting!.role }, resume, state: null, lobby: true, mine: null };
     }
     socket.data.lobby = undefined;
     // The seat's role as it is now (a handed-over role stays handed over, F7).
     socket.data.session = { meetingId: grant.meetingId, participantId, role: seat.role, connId };
     logger.info({ meetingId: grant.meetingId, participantId, role: seat.role, resumed: Boolean(p.resume) }, 'joined');
-    return { ok: true, me: { id: participantId, role: seat.role }, resume, state: toSnapshot(result.state, service.clock(), audienceOf(seat)), lobby: false };
+    const mine = { checkIn: seat.checkIn, feedbackGiven: seat.feedbackGiven, concernsLeft: Math.max(0, LIMITS.concernsPerPerson - seat.concernsSent) };
+    return { ok: true, me: { id: participantId, role: seat.role }, resume, state: toSnapshot(result.state, service.clock(), audienceOf(seat)), lobby: false, mine };
   }
 
   /**

@@ -29,7 +29,8 @@ export class FeedbackDraft {
     return this.#sending;
   }
   get done(): 'sent' | 'already' | null {
-    return this.#done;
+    // After a reload the join answer says this seat already gave its feedback.
+    return this.#done ?? (this.#session.mine.feedbackGiven ? 'already' : null);
   }
   /** Rule E2: at least one answer. */
   get empty(): boolean {
@@ -53,7 +54,7 @@ export class FeedbackDraft {
   }
 
   async send(): Promise<boolean> {
-    if (this.empty || this.#sending || this.#done) return false;
+    if (this.empty || this.#sending || this.done) return false;
     this.#sending = true;
     const ok = await this.#session.giveFeedback(this.payload());
     this.#sending = false;

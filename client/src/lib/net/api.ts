@@ -57,14 +57,14 @@ export function looksLikeToken(token: string): boolean {
  * The leader's attendance summary (rule E4) as a CSV Blob. The leader token goes in the body,
  * never in the URL, so it stays out of logs and history.
  */
-export async function fetchAttendance(token: string): Promise<ApiResult<Blob>> {
+export async function fetchAttendance(token: string, resume?: string): Promise<ApiResult<Blob>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
   try {
     const res = await fetch('/api/attendance', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/csv, application/json' },
-      body: JSON.stringify({ token }),
+      body: JSON.stringify(resume ? { token, resume } : { token }),
       signal: controller.signal,
       credentials: 'same-origin',
       referrerPolicy: 'no-referrer',

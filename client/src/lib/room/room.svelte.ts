@@ -7,6 +7,7 @@
  * `close()` safe to call twice.
  */
 import {
+  LIMITS,
   PROTOCOL_VERSION,
   type Admission,
   type ClosingView,
@@ -137,6 +138,8 @@ export class RoomSession {
   #rejoinFailures = 0;
   /** The last join answered "wait in the lobby" (stays true while reconnecting from there). */
   #lobbyNow = $state(false);
+  /** What only I know about my seat (check-in asked, concerns left, feedback given): from the join answer, then kept here. */
+  #mine = $state<{ checkIn: boolean; feedbackGiven: boolean; concernsLeft: number }>({ checkIn: false, feedbackGiven: false, concernsLeft: LIMITS.concernsPerPerson });
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #leaving = false;
   #closed = false;
@@ -352,20 +355,38 @@ export class RoomSession {
   /** A silent sign (rule F8). */
   sendSign = (kind: SignKind) => this.#command('sendSign', { kind });
   /** Participant: ask the leader, privately, to check in after the meeting (rule F9). */
-  askCheckIn = (on: boolean) => this.#command('askCheckIn', { on });
+  askCheckIn = async (on: boolean) => {
+    const ok = await this.#command('askCheckIn', { on });
+    if (ok) this.#mine = { ...this.#mine, checkIn: on };
+    return ok;
+  };
+  get mine(): { checkIn: boolean; feedbackGiven: boolean; concernsLeft: number } {
+    return this.#mine;
+  }
   /** Observer notes and recommendation (rules O4, O6). */
   addNote = (scales: Partial<Scales>, text: string) => this.#command('addNote', { scales, text });
   deleteNote = (id: string) => this.#command('deleteNote', { id });
   saveRecommendation = (text: string) => this.#command('saveRecommendation', { text });
   publishRecommendation = () => this.#command('publishRecommendation', {});
   /** Anonymous feedback after closing (rule E2). */
-  giveFeedback = (answers: FeedbackAnswers) => this.#command('giveFeedback', answers);
+  giveFeedback = async (answers: FeedbackAnswers) => {
+    const ok = await this.#command('giveFeedback', answers);
+    if (ok) this.#mine = { ...this.#mine, feedbackGiven: true };
+    return ok;
+  };
   /** Participant: an anonymous concern to the leader (rule E3). */
-  raiseConcern = (text: string) => this.#command('raiseConcern', { text });
+  raiseConcern = async (text: string) => {
+    const ok = await this.#command('raiseConcern', { text });
+    if (ok) this.#mine = { ...this.#mine, concernsLeft: Math.max(0, this.#mine.concernsLeft - 1) };
+    return ok;
+  };
 
-  /** Leader: the attendance summary as CSV (rule E4), asked for with the link this page opened. */
+  /**
+   * Leader or co-leader: the attendance summary as CSV (rule E4). With another role's link the
+   * seat's resume secret shows the server that this seat leads now (F7).
+   */
   attendance(): Promise<ApiResult<Blob>> {
-    return fetchAttendance(this.#token);
+    return fetchAttendance(this.#token, this.linkRole === 'leader' ? undefined : this.#resume);
   }
 
   /** Leaves the meeting: the seat is given up on the server and this session ends. */
@@ -528,6 +549,7 @@ export class RoomSession {
       this.#seated = true;
       this.#resume = res.resume;
       this.#me = res.me;
+      if (res.mine) this.#mine = res.mine;
       if (res.state) {
         this.#serverClock.sample(res.state.serverNow);
         this.#apply(res.state);
