@@ -38,7 +38,7 @@ export function meetingRecord(state: RoomState): MeetingRecord {
     meetingId: state.meetingId,
     leaderTokenHash: state.tokenHashes.leader,
     title: state.title,
-    date: utcDate(state.createdAt),
+    date: utcDate(state.startedAt ?? state.createdAt),
     closedAt: state.closedAt,
     attendance: attendanceCounts(state),
     feedback: { count: f.count, safe: average(f.safe), heard: average(f.heard), useful: average(f.useful) },
@@ -57,7 +57,7 @@ export interface AttendanceSummary {
 
 export function summaryFromState(state: RoomState): AttendanceSummary {
   return {
-    date: utcDate(state.createdAt),
+    date: utcDate(state.startedAt ?? state.createdAt),
     title: state.title,
     counts: attendanceCounts(state),
     names: [...state.participants].sort((a, b) => a.seat - b.seat).filter((p) => p.inAttendance).map((p) => p.name),

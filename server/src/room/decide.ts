@@ -308,6 +308,7 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
     case 'startMeeting': {
       requirePhase(d, ['waiting'], s.phase === 'open' ? 'The meeting has already started.' : 'The meeting has ended.');
       s.phase = 'open';
+      s.startedAt = d.now;
       if (s.settings.durationMinutes !== null) s.plannedEndAt = d.now + s.settings.durationMinutes * 60_000; // C4
       d.emit({ type: 'meetingStarted' });
       return;

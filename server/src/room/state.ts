@@ -101,6 +101,8 @@ export interface RoomState {
   title: string;
   phase: Phase;
   createdAt: number;
+  /** When the leader opened the meeting (the date of the attendance summary, E4). */
+  startedAt?: number | null;
   closedAt: number | null;
   settings: MeetingSettings;
   participants: Participant[];
@@ -290,6 +292,7 @@ export function createRoom(r: NewRoom): RoomState {
     title: r.title,
     phase: 'waiting',
     createdAt: r.now,
+    startedAt: null,
     closedAt: null,
     settings: r.settings,
     participants: [],
