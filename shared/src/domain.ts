@@ -2,6 +2,7 @@
  * Domain vocabulary shared by server and client: roles, phases, the public snapshot.
  * Closed sets are `as const` objects with a same-named type (CONVENTIONS rule 3).
  */
+import type { ErrorKey } from './errors.ts';
 
 export const Role = {
   leader: 'leader',
@@ -31,8 +32,14 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * What the server sends when it refuses: `code` for programs, `key` (shared/src/errors.ts) for
+ * the client to show the words in the person's language, `message` the English words as a
+ * fallback for a client that does not know the key.
+ */
 export interface ProtocolError {
   code: ErrorCode;
+  key: ErrorKey;
   message: string;
 }
 

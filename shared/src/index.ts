@@ -1,3 +1,4 @@
 export * from './domain.ts';
+export * from './errors.ts';
 export * from './protocol.ts';
 export * from './media-protocol.ts';

@@ -7,7 +7,7 @@
  * owner may be heard (see `heardParticipantIds`). Clients never pause or resume anyone.
  */
 import { z } from 'zod';
-import type { ErrorCode, ParticipantId, RoomSnapshot } from './domain.ts';
+import type { ErrorCode, ParticipantId, ProtocolError, RoomSnapshot } from './domain.ts';
 
 const MEDIA_ID_MAX = 64;
 /** mediasoup ids are UUIDs; accept any short printable id, never arbitrary text. */
@@ -126,9 +126,15 @@ export type MediaPayload<K extends MediaCommandName> = z.infer<(typeof mediaSche
  * protocol.ts, which imports it).
  */
 export type MediaOk<T = object> = { ok: true } & T;
-export type MediaFail = { ok: false; error: { code: ErrorCode; message: string } };
+/** A refusal from the server: `{code, key, message}` like every other server error (errors.ts). */
+export type MediaFail = { ok: false; error: ProtocolError };
 export type MediaResult<T = object> = MediaOk<T> | MediaFail;
 export type MediaAck<T = object> = (result: MediaResult<T>) => void;
+/**
+ * The page's answer to `newConsumer`: the page is not the server, so its refusals carry no key
+ * (nobody is shown them; the server only logs and drops the offer).
+ */
+export type ConsumerAck = (result: { ok: true } | { ok: false; error: { code: ErrorCode; message: string } }) => void;
 
 export interface IceCandidateInfo {
   foundation: string;
@@ -203,7 +209,7 @@ export interface MediaClientToServerEvents {
 
 export interface MediaServerToClientEvents {
   /** Create a consumer on the recv transport, then ack `{ok:true}`; the server resumes it. */
-  newConsumer: (info: NewConsumerInfo, ack: MediaAck) => void;
+  newConsumer: (info: NewConsumerInfo, ack: ConsumerAck) => void;
   consumerClosed: (info: { consumerId: string }) => void;
   /** The voice behind a consumer became audible (`producerPaused: false`) or silent. */
   consumerState: (info: { consumerId: string; producerPaused: boolean }) => void;

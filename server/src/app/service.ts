@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DEFAULT_RULES, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
+import { DEFAULT_RULES, protocolError, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
 import { createRoom, decide, leads, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
 import type { CommitOptions, RoomStore, TokenGrant } from '../store/port.ts';
 import { meetingRecord, summaryFromRecord, summaryFromState, type AttendanceSummary } from './record.ts';
@@ -138,7 +138,7 @@ export class RoomService {
   async execute(meetingId: string, actor: Actor, cmd: Command): Promise<ExecResult> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.#store.load(meetingId);
-      if (!state) return { ok: false, error: { code: 'not_found', message: 'This meeting does not exist any more.' } };
+      if (!state) return { ok: false, error: protocolError('not_found', 'meeting.gone') };
       const now = this.clock();
       const d = decide(state, cmd, { now, actor });
       if (!d.ok) return d;
@@ -153,7 +153,7 @@ export class RoomService {
       await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt) * Math.random()));
     }
     this.#log.warn({ meetingId, cmd: cmd.type }, 'gave up after repeated commit conflicts');
-    return { ok: false, error: { code: 'conflict', message: 'The meeting is very busy; please try again.' } };
+    return { ok: false, error: protocolError('conflict', 'meeting.busy') };
   }
 
   /** Keeps the anonymous record up to date (feedback may still come after closing). */

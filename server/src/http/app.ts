@@ -5,7 +5,19 @@ import { rateLimit } from 'express-rate-limit';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { AttendanceBody, CreateMeetingBody, LookupBody, ROLES, type CreateMeetingResponse, type LookupResponse, type Role } from '@peer-circle/shared';
+import {
+  AttendanceBody,
+  CreateMeetingBody,
+  LookupBody,
+  protocolError,
+  ROLES,
+  type CreateMeetingResponse,
+  type ErrorCode,
+  type ErrorKey,
+  type LookupResponse,
+  type ProtocolError,
+  type Role,
+} from '@peer-circle/shared';
 import type { RoomService } from '../app/service.ts';
 import { attendanceCsv, attendanceFilename } from './csv.ts';
 
@@ -20,8 +32,9 @@ export interface HttpOptions {
   apiRatePerMinute?: number;
 }
 
-const error = (code: string, message: string) => ({ error: { code, message } });
-const UNKNOWN_LINK = 'This link does not work any more. Ask the leader for a new one.';
+/** The body of a refused request: `{error:{code, key, message}}`, like a socket refusal. */
+const error = (code: ErrorCode, key: ErrorKey, detail?: string): { error: ProtocolError } => ({ error: protocolError(code, key, detail) });
+const UNKNOWN_LINK = 'link.unknown' satisfies ErrorKey;
 
 export function createHttpApp(o: HttpOptions): express.Express {
   const app = express();
@@ -52,7 +65,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
       limit: o.apiRatePerMinute ?? 60,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      handler: (_req, res) => res.status(429).json(error('rate_limited', 'Too many requests; please wait a minute.')),
+      handler: (_req, res) => res.status(429).json(error('rate_limited', 'rateLimit.wait')),
     }),
   );
 
@@ -64,7 +77,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
     const parsed = CreateMeetingBody.safeParse(req.body);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
-      res.status(400).json(error('invalid_payload', `Invalid ${i?.path.join('.') || 'body'}: ${i?.message ?? 'not understood'}.`));
+      res.status(400).json(error('invalid_payload', 'payload.invalid', `Invalid ${i?.path.join('.') || 'body'}: ${i?.message ?? 'not understood'}.`));
       return;
     }
     const { meetingId, tokens } = await o.service.createMeeting(parsed.data);
@@ -78,7 +91,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
   api.post('/lookup', async (req, res) => {
     const parsed = LookupBody.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json(error('invalid_payload', 'That is not a valid meeting link.'));
+      res.status(400).json(error('invalid_payload', 'link.invalid'));
       return;
     }
     const found = await o.service.resolveToken(parsed.data.token);
@@ -101,7 +114,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
   api.post('/attendance', async (req, res) => {
     const parsed = AttendanceBody.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json(error('invalid_payload', 'That is not a valid meeting link.'));
+      res.status(400).json(error('invalid_payload', 'link.invalid'));
       return;
     }
     const summary = await o.service.attendance(parsed.data.token, parsed.data.resume);
@@ -118,15 +131,15 @@ export function createHttpApp(o: HttpOptions): express.Express {
   });
 
   api.use((_req, res) => {
-    res.status(404).json(error('not_found', 'No such API endpoint.'));
+    res.status(404).json(error('not_found', 'request.noEndpoint'));
   });
   const onError: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, _next) => {
     if (err.type === 'entity.parse.failed' || err.type === 'entity.too.large' || err.status === 400 || err.status === 413) {
-      res.status(err.status ?? 400).json(error('invalid_payload', err.type === 'entity.too.large' ? 'The request is too large.' : 'The request body is not valid JSON.'));
+      res.status(err.status ?? 400).json(error('invalid_payload', err.type === 'entity.too.large' ? 'request.tooLarge' : 'request.badJson'));
       return;
     }
     o.logger.error({ err }, 'http error');
-    res.status(500).json(error('internal', 'Something went wrong on our side.'));
+    res.status(500).json(error('internal', 'internal.generic'));
   };
   api.use(onError);
   app.use('/api', api);

@@ -220,7 +220,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
 
   /** Adds a person's media peer; a newer connection of the same person replaces the older one. */
   attach(identity: PeerIdentity, signal: PeerSignal): MediaPeer {
-    if (this.#closed) throw new MediaError('conflict', 'The media of this meeting has been closed.');
+    if (this.#closed) throw new MediaError('conflict', 'media.closed');
     const existing = this.#peers.get(identity.participantId);
     if (existing && existing.connId === identity.connId) return existing;
     if (existing) {
@@ -228,7 +228,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
       existing.signal.notify('mediaReset', { reason: 'superseded' });
     }
     const p = this.#snapshot?.participants.find((x) => x.id === identity.participantId);
-    if (p && !p.present) throw new MediaError('forbidden', 'Join the meeting first.');
+    if (p && !p.present) throw new MediaError('forbidden', 'join.first');
     const peer = MediaPeer.create(identity, signal);
     peer.listed = p?.present === true;
     this.#peers.set(identity.participantId, peer);
@@ -308,14 +308,14 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
 
   async connectTransport(peer: MediaPeer, transportId: string, dtlsParameters: WireDtlsParameters): Promise<void> {
     const transport = this.#transportOf(peer, transportId);
-    if (transport.type !== 'webrtc') throw new MediaError('conflict', 'That transport does not use DTLS.');
+    if (transport.type !== 'webrtc') throw new MediaError('conflict', 'media.noDtls');
     try {
       await (transport as unknown as WebRtcTransport).connect({ dtlsParameters: dtlsParameters as DtlsParameters });
     } catch (err) {
-      if (isBadInput(err)) throw new MediaError('invalid_payload', 'The DTLS parameters were not accepted.');
+      if (isBadInput(err)) throw new MediaError('invalid_payload', 'media.badDtls');
       // mediasoup refuses a second connect: the transport is already connected.
       if (err instanceof Error && /connect\(\) already called/i.test(err.message)) {
-        throw new MediaError('conflict', 'That transport is already connected.');
+        throw new MediaError('conflict', 'media.alreadyConnected');
       }
       throw err;
     }
@@ -323,7 +323,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
 
   async restartIce(peer: MediaPeer, transportId: string): Promise<IceParametersInfo> {
     const transport = this.#transportOf(peer, transportId);
-    if (transport.type !== 'webrtc') throw new MediaError('conflict', 'That transport does not use ICE.');
+    if (transport.type !== 'webrtc') throw new MediaError('conflict', 'media.noIce');
     return (transport as unknown as WebRtcTransport).restartIce();
   }
 
@@ -339,10 +339,10 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
    * rule allows it (MeetingMedia#applyStickRule). Observers never produce.
    */
   async produce(peer: MediaPeer, transportId: string, rtpParameters: RtpParameters): Promise<{ producerId: string; paused: boolean }> {
-    if (peer.role === 'observer') throw new MediaError('forbidden', 'Observers listen: they do not use a microphone here.');
+    if (peer.role === 'observer') throw new MediaError('forbidden', 'media.observer');
     const { epoch } = await this.#current(peer);
     const transport = this.#transportOf(peer, transportId);
-    if (transport.appData.direction !== 'send') throw new MediaError('conflict', 'That transport only receives.');
+    if (transport.appData.direction !== 'send') throw new MediaError('conflict', 'media.receiveOnly');
     // One microphone per person: a new one replaces the previous.
     for (const rec of [...peer.producers()]) rec.producer.close();
     let producer;
@@ -354,12 +354,12 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
         appData: { meetingId: this.meetingId, participantId: peer.participantId },
       });
     } catch (err) {
-      if (isBadInput(err)) throw new MediaError('invalid_payload', 'These audio parameters are not supported.');
+      if (isBadInput(err)) throw new MediaError('invalid_payload', 'media.badRtp');
       throw err;
     }
     if (peer.closed || epoch !== this.#epoch || transport.closed) {
       producer.close();
-      throw new MediaError('conflict', 'Your media was reset; start it again.');
+      throw new MediaError('conflict', 'media.reset');
     }
     const rec: ProducerRecord = { producer, owner: peer, resumed: false };
     peer.addProducer(rec);
@@ -374,7 +374,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
 
   closeProducer(peer: MediaPeer, producerId: string): void {
     const rec = peer.producer(producerId);
-    if (!rec) throw new MediaError('not_found', 'There is no such microphone.');
+    if (!rec) throw new MediaError('not_found', 'media.noProducer');
     rec.producer.close();
   }
 
@@ -487,7 +487,7 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
   /** The router to use now, after any rebuild in progress, for a peer still attached. */
   async #current(peer: MediaPeer): Promise<{ router: Router; epoch: number }> {
     await this.#ready;
-    if (this.#closed || peer.closed) throw new MediaError('conflict', 'Your media was closed; start it again.');
+    if (this.#closed || peer.closed) throw new MediaError('conflict', 'media.peerClosed');
     return { router: this.#router, epoch: this.#epoch };
   }
 
@@ -495,14 +495,14 @@ export class MeetingMedia extends EventEmitter<MeetingEvents> {
   #keep(peer: MediaPeer, transport: Transport<MediaAppData>, epoch: number): void {
     if (peer.closed || epoch !== this.#epoch || this.#closed) {
       transport.close();
-      throw new MediaError('conflict', 'Your media was reset; start it again.');
+      throw new MediaError('conflict', 'media.reset');
     }
     peer.addTransport(transport);
   }
 
   #transportOf(peer: MediaPeer, transportId: string): Transport<MediaAppData> {
     const t = peer.transport(transportId);
-    if (!t) throw new MediaError('not_found', 'There is no such transport.');
+    if (!t) throw new MediaError('not_found', 'media.noTransport');
     return t;
   }
 

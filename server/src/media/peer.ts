@@ -5,22 +5,24 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup/types';
-import type {
-  ErrorCode,
-  MediaServerToClientEvents,
-  NewConsumerInfo,
-  ParticipantId,
-  Role,
-  TransportDirection,
+import {
+  ERRORS,
+  type ErrorCode,
+  type ErrorKey,
+  type MediaServerToClientEvents,
+  type NewConsumerInfo,
+  type ParticipantId,
+  type Role,
+  type TransportDirection,
 } from '@peer-circle/shared';
 
-/** A refusal with a protocol error code, turned into `{ok:false,error}` at the edge. */
+/** A refusal with a protocol error code and message key, turned into `{ok:false,error}` at the edge. */
 export class MediaError extends Error {
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    readonly key: ErrorKey,
   ) {
-    super(message);
+    super(ERRORS[key]);
     this.name = 'MediaError';
   }
 }

@@ -10,6 +10,8 @@ import type { PlainTransport, RtpCapabilities, RtpParameters } from 'mediasoup/t
 import {
   MEDIA_COMMAND_NAMES,
   mediaSchemas,
+  protocolError,
+  type ErrorKey,
   type MediaCommandName,
   type MediaPayload,
   type MediaResult,
@@ -133,7 +135,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
         // Every media request expects an ack; a request without one is a broken client.
         if (typeof ack !== 'function') return;
         const reply = ack as (r: MediaResult) => void;
-        if (!budget.take(Date.now())) return reply(fail('rate_limited', 'Too many audio requests; slow down a little.'));
+        if (!budget.take(Date.now())) return reply(fail('rate_limited', 'rateLimit.audio'));
         void this.handle(socket.data.session, signal, name, payload).then(reply);
       });
     }
@@ -202,23 +204,23 @@ export class MediaService extends EventEmitter<ServiceEvents> {
    * the benchmark (with their own PeerSignal). Never throws.
    */
   async handle(session: Session | undefined, signal: PeerSignal, name: MediaCommandName, raw: unknown): Promise<MediaResult> {
-    if (!session) return fail('forbidden', 'Join the meeting first.');
+    if (!session) return fail('forbidden', 'join.first');
     const schema = mediaSchemas[name];
-    if (!schema) return fail('invalid_payload', 'Unknown media request.');
+    if (!schema) return fail('invalid_payload', 'media.unknownRequest');
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return fail('invalid_payload', `Invalid ${name}: ${issue ? `${issue.path.join('.') || 'payload'} ${issue.message}` : 'bad payload'}`);
+      return fail('invalid_payload', 'payload.invalid', `Invalid ${name}: ${issue ? `${issue.path.join('.') || 'payload'} ${issue.message}` : 'bad payload'}`);
     }
-    if (this.#closed) return fail('internal', 'Audio is shutting down on this server.');
+    if (this.#closed) return fail('internal', 'media.shuttingDown');
     try {
       const handler = this.#handlers[name] as Handler<MediaCommandName>;
       const result = await handler({ session, signal }, parsed.data as never);
       return { ok: true, ...result };
     } catch (err) {
-      if (err instanceof MediaError) return fail(err.code, err.message);
+      if (err instanceof MediaError) return fail(err.code, err.key);
       this.#logger.error({ err: (err as Error).message, request: name, meetingId: session.meetingId, participantId: session.participantId }, 'media request failed');
-      return fail('internal', 'Something went wrong with audio. Try again.');
+      return fail('internal', 'media.internal');
     }
   }
 
@@ -274,7 +276,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
     },
     produce: async ({ session, signal }, p) => {
       // Checked before touching anything: observers never produce (not even a peer is made).
-      if (session.role === 'observer') throw new MediaError('forbidden', 'Observers listen: they do not use a microphone here.');
+      if (session.role === 'observer') throw new MediaError('forbidden', 'media.observer');
       const { meeting, peer } = await this.#peerFor(session, signal);
       return meeting.produce(peer, p.transportId, p.rtpParameters as RtpParameters);
     },
@@ -294,7 +296,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
   /** The person's media peer, opening the meeting's router if needed. */
   async #peerFor(session: Session, signal: PeerSignal): Promise<{ meeting: MeetingMedia; peer: MediaPeer }> {
     const snap = this.#snapshots.get(session.meetingId);
-    if (snap?.phase === 'closed') throw new MediaError('wrong_phase', 'This meeting has ended.');
+    if (snap?.phase === 'closed') throw new MediaError('wrong_phase', 'join.meetingEnded');
     // Twice at most: the meeting may close (its last peer left) while we waited for it.
     for (let attempt = 0; attempt < 2; attempt++) {
       const meeting = await this.#meetingFor(session.meetingId);
@@ -308,7 +310,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
         throw err;
       }
     }
-    throw new MediaError('conflict', 'Audio for this meeting is restarting. Try again.');
+    throw new MediaError('conflict', 'media.restarting');
   }
 
   #meetingFor(meetingId: string): Promise<MeetingMedia> {
@@ -320,7 +322,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
         .then((m) => {
           if (this.#closed) {
             m.close();
-            throw new MediaError('internal', 'Audio is shutting down on this server.');
+            throw new MediaError('internal', 'media.shuttingDown');
           }
           this.#meetings.set(meetingId, m);
           m.once('closed', () => {
@@ -371,6 +373,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
   }
 }
 
-function fail(code: MediaError['code'], message: string): MediaResult {
-  return { ok: false, error: { code, message } };
+/** A refusal: the key's English text, or a more precise English `detail` (errors.ts). */
+function fail(code: MediaError['code'], key: ErrorKey, detail?: string): MediaResult {
+  return { ok: false, error: protocolError(code, key, detail) };
 }

@@ -3,7 +3,7 @@
  * No I/O, no timers, no Date.now, no randomness: time and the actor come in through ctx.
  * Rule ids (S1...) refer to docs/rules.md.
  */
-import { LIMITS, SCALES, SIGN_FADE_MS, type ParticipantId, type ProtocolError, type Role, type Scales } from '@peer-circle/shared';
+import { LIMITS, SCALES, SIGN_FADE_MS, protocolError, type ErrorKey, type ParticipantId, type ProtocolError, type Role, type Scales } from '@peer-circle/shared';
 import { ALLOWED_ROLES, LEADER_ONLY, type Command, type Context, type JoinChoices, type MemberCommand, type RoomEvent, type TurnEnd } from './commands.ts';
 import { autoWarnAt, isLeaderAway, leads, type LobbyEntry, type Participant, type RoomState } from './state.ts';
 
@@ -17,7 +17,7 @@ export type Decision =
   | { ok: true; state: RoomState; events: RoomEvent[]; changed: boolean }
   | { ok: false; error: ProtocolError };
 
-const fail = (code: ProtocolError['code'], message: string): Decision => ({ ok: false, error: { code, message } });
+const fail = (code: ProtocolError['code'], key: ErrorKey): Decision => ({ ok: false, error: protocolError(code, key) });
 
 /** A rejected command throws this inside a draft; decide() turns it into a Decision. */
 class Rejection extends Error {
@@ -25,8 +25,8 @@ class Rejection extends Error {
     super(error.message);
   }
 }
-const reject = (code: ProtocolError['code'], message: string): never => {
-  throw new Rejection({ code, message });
+const reject = (code: ProtocolError['code'], key: ErrorKey): never => {
+  throw new Rejection(protocolError(code, key));
 };
 
 /** Mutable working copy of one decision. */
@@ -174,7 +174,7 @@ class Draft {
   /** A new seat in the circle (S9 seat order, O2 label). */
   seat(x: { id: ParticipantId; name: string; role: Role; resumeHash: string; connId: string | null } & JoinChoices): Participant {
     const s = this.s;
-    if (s.participants.filter((p) => p.present).length >= MAX_PARTICIPANTS) reject('conflict', 'The meeting is full.');
+    if (s.participants.filter((p) => p.present).length >= MAX_PARTICIPANTS) reject('conflict', 'meeting.full');
     s.counter += 1;
     const p: Participant = {
       id: x.id,
@@ -220,24 +220,24 @@ class Draft {
   }
 }
 
-function requirePhase(d: Draft, phases: RoomState['phase'][], message: string): void {
-  if (!phases.includes(d.s.phase)) reject('wrong_phase', message);
+function requirePhase(d: Draft, phases: RoomState['phase'][], key: ErrorKey): void {
+  if (!phases.includes(d.s.phase)) reject('wrong_phase', key);
 }
 
-const STICK_CLOSED = 'The meeting is not open: the stick moves only while it is open.';
+const STICK_CLOSED = 'stick.notOpen' satisfies ErrorKey;
 
 function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
   const allowed = ALLOWED_ROLES[cmd.type];
   // F7: a co-leader has the leader's commands, except those that move the role itself.
   const asCoLeader = actor.coLeader && allowed.includes('leader') && !LEADER_ONLY.has(cmd.type);
   if (!allowed.includes(actor.role) && !asCoLeader) {
-    reject('forbidden', forbiddenMessage(actor, cmd.type));
+    reject('forbidden', forbiddenKey(actor, cmd.type));
   }
   const s = d.s;
   switch (cmd.type) {
     case 'raiseHand': {
       requirePhase(d, ['open'], STICK_CLOSED); // S10
-      if (s.stick.holderId === actor.id) reject('conflict', 'You already hold the stick.'); // S2
+      if (s.stick.holderId === actor.id) reject('conflict', 'stick.alreadyHolding'); // S2
       if (d.isQueued(actor.id)) return; // S3
       s.counter += 1;
       s.queue.push({ id: actor.id, seq: s.counter, since: d.now });
@@ -253,7 +253,7 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
     case 'releaseStick':
     case 'declineStick': {
       requirePhase(d, ['open'], STICK_CLOSED);
-      if (s.stick.holderId !== actor.id) reject('conflict', 'You do not hold the stick.');
+      if (s.stick.holderId !== actor.id) reject('conflict', 'stick.notHolder');
       d.finishTurn(cmd.type === 'releaseStick' ? 'spoke' : 'passed'); // S5, S7
       return;
     }
@@ -267,31 +267,31 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
           return;
         }
         const head = s.queue[0];
-        if (!head) reject('conflict', 'Nobody is waiting for the stick.');
+        if (!head) reject('conflict', 'stick.nobodyWaiting');
         d.give(head!.id);
         return;
       }
       const target = d.find(cmd.to);
-      if (!target) reject('not_found', 'There is nobody with that id in this meeting.');
+      if (!target) reject('not_found', 'person.notFound');
       if (!d.canHold(target)) {
-        reject('conflict', target!.role === 'observer' ? 'Observers do not hold the stick.' : 'That person is not in the meeting now.'); // S1, S6
+        reject('conflict', target!.role === 'observer' ? 'stick.observer' : 'person.notPresent'); // S1, S6
       }
-      if (s.stick.holderId === target!.id) reject('conflict', 'That person already holds the stick.');
+      if (s.stick.holderId === target!.id) reject('conflict', 'stick.alreadyHeld');
       d.give(target!.id); // S6
       return;
     }
     case 'takeStick': {
       requirePhase(d, ['open'], STICK_CLOSED);
-      if (s.stick.holderId === null) reject('conflict', 'The stick is already in the centre.');
+      if (s.stick.holderId === null) reject('conflict', 'stick.inCentre');
       const previous = d.endTurn('spoke');
       d.emit({ type: 'stickPassed', holderId: null, previousHolderId: previous }); // S6
       return;
     }
     case 'startRound': {
       requirePhase(d, ['open'], STICK_CLOSED);
-      if (s.round) reject('conflict', 'A round is already going.');
+      if (s.round) reject('conflict', 'round.alreadyGoing');
       const order = [...s.participants].sort((a, b) => a.seat - b.seat).filter((p) => d.canHold(p)).map((p) => p.id);
-      if (order.length === 0) reject('conflict', 'Nobody is here to take part in a round.');
+      if (order.length === 0) reject('conflict', 'round.nobody');
       s.round = { order, index: 0, deferred: [] };
       d.emit({ type: 'roundStarted', order: [...order] });
       d.offerRound(0, s.stick.holderId);
@@ -299,14 +299,14 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
     }
     case 'endRound': {
       requirePhase(d, ['open'], STICK_CLOSED);
-      if (!s.round) reject('conflict', 'There is no round going.');
+      if (!s.round) reject('conflict', 'round.none');
       // The person speaking keeps the stick: nobody is cut off.
       s.round = null;
       d.emit({ type: 'roundEnded', completed: false });
       return;
     }
     case 'startMeeting': {
-      requirePhase(d, ['waiting'], s.phase === 'open' ? 'The meeting has already started.' : 'The meeting has ended.');
+      requirePhase(d, ['waiting'], s.phase === 'open' ? 'meeting.alreadyStarted' : 'meeting.ended');
       s.phase = 'open';
       s.startedAt = d.now;
       if (s.settings.durationMinutes !== null) s.plannedEndAt = d.now + s.settings.durationMinutes * 60_000; // C4
@@ -314,26 +314,26 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
       return;
     }
     case 'warnClosing': {
-      requirePhase(d, ['open'], 'The meeting is not open.');
-      if (s.closing) reject('conflict', 'The group has already been told the meeting is ending. You can extend it instead.');
+      requirePhase(d, ['open'], 'meeting.notOpen');
+      if (s.closing) reject('conflict', 'closing.alreadyWarned');
       warn(d, cmd.minutes ?? s.settings.closingWarningMinutes, false); // C1
       return;
     }
     case 'extendMeeting': {
-      requirePhase(d, ['open'], 'The meeting is not open.');
+      requirePhase(d, ['open'], 'meeting.notOpen');
       const add = Math.round(cmd.minutes * 60_000);
       if (s.closing) s.closing = { ...s.closing, endsAt: s.closing.endsAt + add }; // C3
       else if (s.plannedEndAt !== null) s.plannedEndAt += add;
-      else reject('conflict', 'The meeting has no end set yet: warn the group first.');
+      else reject('conflict', 'closing.noEnd');
       d.emit({ type: 'meetingExtended', endsAt: s.closing?.endsAt ?? s.plannedEndAt! });
       return;
     }
     case 'closeMeeting': {
-      requirePhase(d, ['waiting', 'open'], 'The meeting has already ended.');
+      requirePhase(d, ['waiting', 'open'], 'meeting.alreadyEnded');
       // C2: the product nudges the practice: warn a few minutes before closing, unless the
       // leader confirms. A meeting that never started may simply be called off.
       if (s.phase === 'open' && !s.closing && !cmd.force) {
-        reject('wrong_phase', 'Warn the group before closing, so people can say what they have not said yet (or confirm to close now).');
+        reject('wrong_phase', 'closing.warnFirst');
       }
       close(d, false);
       return;
@@ -349,16 +349,16 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
   }
 }
 
-function forbiddenMessage(actor: Participant, type: MemberCommand['type']): string {
-  if (LEADER_ONLY.has(type) && actor.coLeader) return 'Only the leader can hand over the role or name co-leaders.';
+function forbiddenKey(actor: Participant, type: MemberCommand['type']): ErrorKey {
+  if (LEADER_ONLY.has(type) && actor.coLeader) return 'forbidden.roleLeaderOnly';
   const allowed = ALLOWED_ROLES[type];
-  if (actor.role === 'observer') return 'Observers listen: they do not take part in the word.';
-  if (allowed.includes('observer') && allowed.length === 1) return 'Only observers can do that.';
-  if (!allowed.includes('leader')) return 'This is for participants.';
-  return 'Only the leader can do that.';
+  if (actor.role === 'observer') return 'forbidden.observer';
+  if (allowed.includes('observer') && allowed.length === 1) return 'forbidden.observersOnly';
+  if (!allowed.includes('leader')) return 'forbidden.participantsOnly';
+  return 'forbidden.leaderOnly';
 }
 
-const NOT_CLOSED = 'The meeting has ended.';
+const NOT_CLOSED = 'meeting.ended' satisfies ErrorKey;
 const LIMITS_CONCERNS = LIMITS.concernsPerPerson;
 type FlowCommand = Exclude<
   MemberCommand,
@@ -373,9 +373,9 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       requirePhase(d, ['open'], STICK_CLOSED);
       const round = s.round;
       if (!round || s.stick.holderId !== actor.id || round.order[round.index] !== actor.id) {
-        reject('conflict', '"Come back to me" is for your turn in a round.');
+        reject('conflict', 'round.deferNotYourTurn');
       }
-      if (round!.deferred.includes(actor.id)) reject('conflict', 'You asked to come back once already in this round: you can speak or pass.');
+      if (round!.deferred.includes(actor.id)) reject('conflict', 'round.deferredAlready');
       // F2: neither a turn nor a pass; the person moves to the end of the round, once.
       round!.order.splice(round!.index, 1);
       round!.order.push(actor.id);
@@ -400,7 +400,7 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       return;
     }
     case 'setRules': {
-      requirePhase(d, ['waiting'], 'The rules can be changed only before the meeting starts.'); // F5
+      requirePhase(d, ['waiting'], 'rules.locked'); // F5
       if (JSON.stringify(cmd.rules) === JSON.stringify(s.settings.rules)) return;
       s.settings = { ...s.settings, rules: [...cmd.rules] };
       d.emit({ type: 'settingsChanged' });
@@ -427,7 +427,7 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     }
     case 'setAgendaCurrent': {
       requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
-      if (cmd.id !== null && !s.agenda.items.some((i) => i.id === cmd.id)) reject('not_found', 'That agenda item does not exist any more.');
+      if (cmd.id !== null && !s.agenda.items.some((i) => i.id === cmd.id)) reject('not_found', 'agenda.itemGone');
       if (s.agenda.current === cmd.id) return;
       s.agenda = { ...s.agenda, current: cmd.id };
       d.emit({ type: 'agendaChanged' });
@@ -436,13 +436,13 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     case 'admit': {
       requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
       const e = d.findLobby(cmd.participantId);
-      if (!e) reject('not_found', 'Nobody with that id is waiting to come in.');
+      if (!e) reject('not_found', 'lobby.notFound');
       d.admit(e!); // L1
       return;
     }
     case 'turnAway': {
       const e = d.findLobby(cmd.participantId);
-      if (!e) reject('not_found', 'Nobody with that id is waiting to come in.');
+      if (!e) reject('not_found', 'lobby.notFound');
       s.lobby = s.lobby.filter((x) => x.id !== e!.id);
       s.barred.push(e!.resumeHash); // L1
       if (e!.connId !== null) d.emit({ type: 'connectionEnded', participantId: e!.id, connId: e!.connId, reason: 'turnedAway' });
@@ -451,10 +451,10 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     }
     case 'removeParticipant': {
       const target = d.find(cmd.participantId);
-      if (!target || target.removed) reject('not_found', 'There is nobody with that id in this meeting.');
+      if (!target || target.removed) reject('not_found', 'person.notFound');
       const t = target!;
-      if (t.id === actor.id) reject('conflict', 'You cannot remove yourself; you can leave instead.');
-      if (leads(t)) reject('conflict', 'A leader or co-leader cannot be removed. Take back the co-leader role first.');
+      if (t.id === actor.id) reject('conflict', 'remove.self');
+      if (leads(t)) reject('conflict', 'remove.leader');
       // L2: no reason is stored; the seat cannot be resumed.
       const connId = t.connId;
       const wasAway = isLeaderAway(s);
@@ -470,11 +470,11 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     case 'handOver': {
       requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
       const target = d.find(cmd.to);
-      if (!target || target.removed) reject('not_found', 'There is nobody with that id in this meeting.');
+      if (!target || target.removed) reject('not_found', 'person.notFound');
       const t = target!;
-      if (t.id === actor.id) reject('conflict', 'You are already the leader.');
-      if (t.role === 'observer') reject('conflict', 'Observers listen: the role goes to a participant.');
-      if (!t.present) reject('conflict', 'That person is not in the meeting now.');
+      if (t.id === actor.id) reject('conflict', 'handOver.self');
+      if (t.role === 'observer') reject('conflict', 'handOver.observer');
+      if (!t.present) reject('conflict', 'person.notPresent');
       // F7: the role moves; the seat's link role does not (a resume needs the same link).
       const wasAway = isLeaderAway(s);
       t.role = 'leader';
@@ -488,10 +488,10 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     case 'setCoLeader': {
       requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
       const target = d.find(cmd.participantId);
-      if (!target || target.removed) reject('not_found', 'There is nobody with that id in this meeting.');
+      if (!target || target.removed) reject('not_found', 'person.notFound');
       const t = target!;
-      if (t.role !== 'participant') reject('conflict', t.role === 'observer' ? 'Observers listen: a co-leader is a participant.' : 'The leader already leads.');
-      if (cmd.on && !t.present) reject('conflict', 'That person is not in the meeting now.');
+      if (t.role !== 'participant') reject('conflict', t.role === 'observer' ? 'coLeader.observer' : 'coLeader.leader');
+      if (cmd.on && !t.present) reject('conflict', 'person.notPresent');
       if (t.coLeader === cmd.on) return;
       const wasAway = isLeaderAway(s);
       t.coLeader = cmd.on;
@@ -500,8 +500,8 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       return;
     }
     case 'sendSign': {
-      requirePhase(d, ['open'], 'Signs are for an open meeting.');
-      if (!s.settings.signsEnabled) reject('conflict', 'Signs are switched off for this meeting.'); // F8
+      requirePhase(d, ['open'], 'signs.notOpen');
+      if (!s.settings.signsEnabled) reject('conflict', 'signs.off'); // F8
       s.counter += 1;
       s.signs = [...s.signs.filter((x) => x.at + SIGN_FADE_MS > d.now), { id: `s${s.counter}`, from: actor.id, kind: cmd.kind, at: d.now }].slice(-MAX_SIGNS);
       d.emit({ type: 'signSent', kind: cmd.kind });
@@ -516,8 +516,8 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     case 'addNote': {
       const scales = Object.fromEntries(SCALES.map((k) => [k, cmd.scales[k] ?? null])) as Scales;
       const text = cmd.text.trim();
-      if (!text && SCALES.every((k) => scales[k] === null)) reject('invalid_payload', 'A note needs at least one answer or some text.');
-      if (s.notes.length >= MAX_NOTES) reject('conflict', 'This meeting has as many notes as it can keep.');
+      if (!text && SCALES.every((k) => scales[k] === null)) reject('invalid_payload', 'note.empty');
+      if (s.notes.length >= MAX_NOTES) reject('conflict', 'note.full');
       const item = s.agenda.items.find((i) => i.id === s.agenda.current);
       s.counter += 1;
       // O4: timestamped and tagged with where the meeting was.
@@ -527,8 +527,8 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
     }
     case 'deleteNote': {
       const note = s.notes.find((n) => n.id === cmd.id);
-      if (!note) reject('not_found', 'That note does not exist any more.');
-      if (note!.authorId !== actor.id) reject('forbidden', 'You can delete only your own notes.');
+      if (!note) reject('not_found', 'note.gone');
+      if (note!.authorId !== actor.id) reject('forbidden', 'note.notYours');
       s.notes = s.notes.filter((n) => n.id !== cmd.id);
       d.emit({ type: 'noteDeleted' });
       return;
@@ -543,19 +543,19 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       return;
     }
     case 'publishRecommendation': {
-      requirePhase(d, ['closed'], 'Recommendations are shared with the group when the meeting has ended.'); // O6
+      requirePhase(d, ['closed'], 'recommendation.notYet'); // O6
       const r = s.recommendations.find((x) => x.authorId === actor.id);
-      if (!r || !r.text) reject('conflict', 'Write your recommendations first.');
+      if (!r || !r.text) reject('conflict', 'recommendation.empty');
       if (r!.publishedAt !== null) return;
       r!.publishedAt = d.now;
       d.emit({ type: 'recommendationPublished' });
       return;
     }
     case 'giveFeedback': {
-      requirePhase(d, ['closed'], 'The feedback form opens when the meeting has ended.');
-      if (actor.feedbackGiven) reject('conflict', 'You have already given your feedback. Thank you!');
+      requirePhase(d, ['closed'], 'feedback.notYet');
+      if (actor.feedbackGiven) reject('conflict', 'feedback.already');
       if (cmd.safe === undefined && cmd.heard === undefined && cmd.useful === undefined && !cmd.text) {
-        reject('invalid_payload', 'Answer at least one question, or write a few words.');
+        reject('invalid_payload', 'feedback.empty');
       }
       // E2: only sums and counts; texts kept sorted so their order links nobody.
       const f = s.feedback;
@@ -570,7 +570,7 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       return;
     }
     case 'raiseConcern': {
-      if (actor.concernsSent >= LIMITS_CONCERNS) reject('conflict', 'You have sent as many concerns as this meeting takes. You can also talk to the leader after the meeting.');
+      if (actor.concernsSent >= LIMITS_CONCERNS) reject('conflict', 'concern.limit');
       actor.concernsSent += 1;
       // E3: no author, no time; the id is only a position.
       s.concerns.push({ id: `c${s.concerns.length + 1}`, text: cmd.text });
@@ -586,12 +586,12 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
   const s = d.s;
   switch (cmd.type) {
     case 'join': {
-      if (s.phase === 'closed') reject('wrong_phase', 'This meeting has ended.');
-      if (d.find(cmd.participantId) || d.findLobby(cmd.participantId)) reject('conflict', 'That seat is taken.');
+      if (s.phase === 'closed') reject('wrong_phase', 'join.meetingEnded');
+      if (d.find(cmd.participantId) || d.findLobby(cmd.participantId)) reject('conflict', 'join.seatTaken');
       const who = { id: cmd.participantId, name: cmd.name, role: cmd.role, resumeHash: cmd.resumeHash, connId: cmd.connId, profile: cmd.profile, namedToObservers: cmd.namedToObservers, inAttendance: cmd.inAttendance };
       if (s.settings.admission === 'leader-admits' && cmd.role !== 'leader') {
         // L1: everyone but leaders waits to be let in.
-        if (s.lobby.length >= MAX_LOBBY) reject('conflict', 'Too many people are waiting to come in. Please try again in a moment.');
+        if (s.lobby.length >= MAX_LOBBY) reject('conflict', 'lobby.full');
         s.lobby.push({ ...who, disconnectedAt: null, since: d.now, profile: cmd.profile ?? null, namedToObservers: cmd.namedToObservers ?? false, inAttendance: cmd.inAttendance ?? false });
         d.emit({ type: 'lobbyEntered', participantId: cmd.participantId });
         return;
@@ -601,11 +601,11 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
       return;
     }
     case 'resume': {
-      if (s.phase === 'closed') reject('wrong_phase', 'This meeting has ended.');
-      if (s.barred.includes(cmd.resumeHash)) reject('forbidden', 'You cannot come back to this meeting.'); // L1, L2
+      if (s.phase === 'closed') reject('wrong_phase', 'join.meetingEnded');
+      if (s.barred.includes(cmd.resumeHash)) reject('forbidden', 'join.barred'); // L1, L2
       const waiting = s.lobby.find((x) => x.resumeHash === cmd.resumeHash);
       if (waiting) {
-        if (waiting.role !== cmd.role) reject('forbidden', 'This link does not match your earlier seat.');
+        if (waiting.role !== cmd.role) reject('forbidden', 'join.seatMismatch');
         if (waiting.connId !== null && waiting.connId !== cmd.connId) {
           d.emit({ type: 'connectionSuperseded', participantId: waiting.id, connId: waiting.connId });
         }
@@ -615,10 +615,10 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
         return;
       }
       const p = s.participants.find((x) => x.resumeHash === cmd.resumeHash);
-      if (!p) reject('not_found', 'Your earlier seat could not be found.');
+      if (!p) reject('not_found', 'join.seatGone');
       // S9, F7: a resume secret needs the link it was issued with; it restores the seat's role
       // as it is now (a handed-over role stays handed over).
-      if (p!.linkRole !== cmd.role) reject('forbidden', 'This link does not match your earlier seat.');
+      if (p!.linkRole !== cmd.role) reject('forbidden', 'join.seatMismatch');
       const seat = p!;
       if (seat.connId !== null && seat.connId !== cmd.connId) {
         d.emit({ type: 'connectionSuperseded', participantId: seat.id, connId: seat.connId });
@@ -731,10 +731,10 @@ export function decide(state: RoomState, cmd: Command, ctx: Context): Decision {
   const d = new Draft(structuredClone(state), ctx.now);
   try {
     if (isMember(cmd)) {
-      if (ctx.actor.kind !== 'member') return fail('forbidden', 'Only members send this command.');
+      if (ctx.actor.kind !== 'member') return fail('forbidden', 'forbidden.membersOnly');
       const actorId = ctx.actor.participantId;
       const actor = d.find(actorId);
-      if (!actor || !actor.present) return fail('forbidden', 'Join the meeting first.');
+      if (!actor || !actor.present) return fail('forbidden', 'join.first');
       applyMember(d, actor, cmd);
     } else {
       applySystem(d, cmd);

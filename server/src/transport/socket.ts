@@ -19,6 +19,8 @@ import {
   type Audience,
   type CommandName,
   type EndReason,
+  protocolError,
+  type ErrorKey,
   type Fail,
   type JoinResult,
   type Payload,
@@ -46,7 +48,8 @@ export interface TransportOptions {
   ratePerSecond?: number;
 }
 
-const fail = (code: Fail['error']['code'], message: string): Fail => ({ ok: false, error: { code, message } });
+/** A refusal: the key's English text, or a more precise English `detail` (errors.ts). */
+const fail = (code: Fail['error']['code'], key: ErrorKey, detail?: string): Fail => ({ ok: false, error: protocolError(code, key, detail) });
 /** Every event a client may send; anything else is answered `invalid_payload`. */
 const KNOWN = new Set<string>(['join', ...COMMAND_NAMES, ...Object.keys(mediaSchemas)]);
 
@@ -163,25 +166,25 @@ export class Transport {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN.has(event)) return;
       const ack = args.at(-1);
-      if (typeof ack === 'function') ack(fail('invalid_payload', `Unknown event "${event.slice(0, 40)}".`));
+      if (typeof ack === 'function') ack(fail('invalid_payload', 'payload.unknownEvent', `Unknown event "${event.slice(0, 40)}".`));
     });
 
     socket.on('join', async (payload, ack) => {
       const reply = typeof ack === 'function' ? ack : () => {};
-      if (await this.#limited(socket)) return reply(fail('rate_limited', 'Too many requests; slow down a little.'));
+      if (await this.#limited(socket)) return reply(fail('rate_limited', 'rateLimit.slowDown'));
       const parsed = schemas.join.safeParse(payload);
-      if (!parsed.success) return reply(fail('invalid_payload', describe(parsed.error)));
+      if (!parsed.success) return reply(fail('invalid_payload', 'payload.invalid', describe(parsed.error)));
       const p = parsed.data;
       if (p.protocolVersion !== PROTOCOL_VERSION) {
-        return reply(fail('unsupported_protocol', 'This page is out of date. Please reload it.'));
+        return reply(fail('unsupported_protocol', 'protocol.outdated'));
       }
-      if (socket.data.session) return reply(fail('conflict', 'This connection has already joined a meeting.'));
+      if (socket.data.session) return reply(fail('conflict', 'join.alreadyJoined'));
       // A lobby connection comes in by joining again with its resume secret once admitted (L1).
       const waiting = socket.data.lobby;
-      if (waiting && !p.resume) return reply(fail('conflict', 'This connection is waiting in the lobby; join with your resume secret.'));
+      if (waiting && !p.resume) return reply(fail('conflict', 'join.waitingInLobby'));
       const grant = await service.resolveToken(p.token);
-      if (!grant) return reply(fail('not_found', 'This link does not work any more. Ask the leader for a new one.'));
-      if (waiting && waiting.meetingId !== grant.meetingId) return reply(fail('conflict', 'This connection is waiting to join another meeting.'));
+      if (!grant) return reply(fail('not_found', 'link.unknown'));
+      if (waiting && waiting.meetingId !== grant.meetingId) return reply(fail('conflict', 'join.otherMeeting'));
       const connId = `${this.#o.nodeId}:${socket.id}`;
       // A waiting connection is already counted for this meeting on this process.
       if (!waiting) await this.#track(grant.meetingId, 1);
@@ -190,7 +193,7 @@ export class Transport {
         joined = await this.#join(socket, grant, p, connId);
       } catch (err) {
         logger.error({ err, meetingId: grant.meetingId }, 'join failed');
-        joined = fail('internal', 'Something went wrong on our side. Please try again.');
+        joined = fail('internal', 'internal.tryAgain');
       }
       if (!joined.ok && !waiting) await this.#track(grant.meetingId, -1);
       reply(joined);
@@ -254,12 +257,12 @@ export class Transport {
     const participantId = seat?.id ?? waiting?.id;
     if (participantId === undefined) {
       logger.error({ meetingId: grant.meetingId }, 'join committed but the seat is neither in the room nor in the lobby');
-      return fail('internal', 'Something went wrong on our side. Please try again.');
+      return fail('internal', 'internal.tryAgain');
     }
     if (!socket.connected) {
       // The connection dropped while joining: start its grace period now.
       await service.execute(grant.meetingId, { kind: 'system' }, { type: 'disconnect', participantId, connId });
-      return fail('conflict', 'The connection closed while joining.');
+      return fail('conflict', 'join.connectionClosed');
     }
     if (!seat) {
       // L1: no snapshot, no names until the leader admits this connection.
@@ -287,13 +290,13 @@ export class Transport {
   }
 
   async #command(socket: AppSocket, name: CommandName, payload: unknown): Promise<Result> {
-    if (await this.#limited(socket)) return fail('rate_limited', 'Too many requests; slow down a little.');
+    if (await this.#limited(socket)) return fail('rate_limited', 'rateLimit.slowDown');
     const parsed = schemas[name].safeParse(payload === undefined ? {} : payload);
-    if (!parsed.success) return fail('invalid_payload', describe(parsed.error));
+    if (!parsed.success) return fail('invalid_payload', 'payload.invalid', describe(parsed.error));
     const session = socket.data.session;
     if (!session) {
       if (name === 'leave' && socket.data.lobby) return this.#leaveLobby(socket);
-      return fail('forbidden', socket.data.lobby ? 'Please wait until the leader lets you in.' : 'Join the meeting first.');
+      return fail('forbidden', socket.data.lobby ? 'lobby.wait' : 'join.first');
     }
     const cmd = { type: name, ...parsed.data } as MemberCommand;
     try {
@@ -306,15 +309,15 @@ export class Transport {
       return { ok: true };
     } catch (err) {
       this.#o.logger.error({ err, meetingId: session.meetingId, cmd: name }, 'command failed');
-      return fail('internal', 'Something went wrong on our side. Please try again.');
+      return fail('internal', 'internal.tryAgain');
     }
   }
 }
 
 /** A short, plain explanation of what was wrong with a payload (never echoes the input). */
-function describe(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+function describe(error: { issues: { path: PropertyKey[]; message: string }[] }): string | undefined {
   const first = error.issues[0];
-  if (!first) return 'The request was not understood.';
+  if (!first) return undefined; // then the key's own words (ERRORS['payload.invalid'])
   const where = first.path.length ? first.path.map(String).join('.') : 'request';
   return `Invalid ${where}: ${first.message}.`;
 }
