@@ -4,7 +4,7 @@
  * ended in another tab ("continue here instead") or after leaving ("go back in").
  */
 import type { LookupResponse, Profile } from '@peer-circle/shared';
-import { t } from '../../lib/i18n/index.ts';
+import { errorText, t } from '../../lib/i18n/index.ts';
 import { looksLikeToken, lookupToken } from '../../lib/net/api.ts';
 import { JoinError, RoomSession } from '../../lib/room/room.svelte.ts';
 import { seats, type StoredSeat } from '../../lib/room/seats.ts';
@@ -149,7 +149,7 @@ export class JoinFlow {
         } else if (error.code === 'not_found') {
           this.#stage = { kind: 'badLink' };
         } else {
-          this.#error = t('join.errors.failed', { message: error.message || t('errors.unknown') });
+          this.#error = t('join.errors.failed', { message: errorText(error) });
         }
         return;
       case 'offline':
@@ -157,7 +157,7 @@ export class JoinFlow {
         this.#error = t('join.errors.offline');
         return;
       default:
-        this.#error = t('join.errors.failed', { message: error.message || t('errors.unknown') });
+        this.#error = t('join.errors.failed', { message: errorText(error) });
     }
   }
 }

@@ -1,6 +1,6 @@
 /** Words for durations, times and scale values, shared by the observer panel and the closing view. */
 import type { Phase } from '@peer-circle/shared';
-import { locale, t } from '../../lib/i18n/index.ts';
+import { errorText, locale, t } from '../../lib/i18n/index.ts';
 import type { CommandFailure } from '../../lib/room/room.svelte.ts';
 
 /** "45 s", "3 min 05 s", "1 h 20 min": whole seconds, calm to read. */
@@ -54,6 +54,6 @@ export function failureText(failure: CommandFailure | null, commands: readonly s
     case 'wrong_phase':
       return t('observerPanel.errors.wrongPhase');
     default:
-      return failure.error.message || t('errors.unknown');
+      return errorText(failure.error);
   }
 }

@@ -6,9 +6,14 @@
 import i18next, { type i18n as I18next } from 'i18next';
 import { en as enBase, type LocaleTree } from './en.ts';
 import { enObserve } from './en-observe.ts';
+import { enErrors } from './en-errors.ts';
+import { isErrorKey } from '@peer-circle/shared';
 
-/** English: the main tree plus the observer and closing views' strings (kept in their own file). */
-const en = { ...enBase, ...enObserve };
+/**
+ * English: the main tree plus the observer and closing views' strings (kept in their own file),
+ * and the server's errors next to the client's own under `errors`.
+ */
+const en = { ...enBase, ...enObserve, errors: { ...enBase.errors, ...enErrors.errors } };
 
 /**
  * Languages with a resource file. To add one: create `lt.ts` next to `en.ts` exporting the same
@@ -56,6 +61,8 @@ class Locale {
       // Svelte escapes text itself; escaping here would double-escape names like "Anna & Ben".
       interpolation: { escapeValue: false },
       returnNull: false,
+      // Server error keys are flat with dots (`errors` > `stick.notHolder`, en-errors.ts).
+      ignoreJSONStructure: true,
       showSupportNotice: false,
     });
     this.set(pickLanguage());
@@ -89,4 +96,13 @@ export function t(key: TKey, params?: TParams): string {
 /** Ordinal plural ("you are 2nd"): picks `key_ordinal_one|two|few|other` for `n` in the current language. */
 export function tOrdinal(key: TKey, n: number, params?: TParams): string {
   return locale.translate(key, { ...params, count: n, ordinal: true });
+}
+
+/**
+ * The words for an error the server sent: its key in the current language when this page knows
+ * the key, else the server's own (English) message, else a general "something went wrong".
+ */
+export function errorText(error: { key?: string | undefined; message: string }): string {
+  if (isErrorKey(error.key)) return t(`errors.${error.key}`);
+  return error.message || t('errors.unknown');
 }

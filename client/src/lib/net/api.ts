@@ -7,6 +7,8 @@ import { ClientErrorCode } from './socket.ts';
 
 export interface ApiError {
   code: ErrorCode | ClientErrorCode;
+  /** The server's message key (see CallError); absent for client-side codes. */
+  key?: string | undefined;
   message: string;
   status: number;
 }
@@ -28,16 +30,23 @@ async function postJson<T>(path: string, body: unknown): Promise<ApiResult<T>> {
     });
     const json: unknown = await res.json().catch(() => null);
     if (res.ok) return { ok: true, data: json as T };
-    const err = (json as { error?: { code?: ErrorCode; message?: string } } | null)?.error;
-    return {
-      ok: false,
-      error: { code: err?.code ?? (res.status === 404 ? 'not_found' : 'internal'), message: err?.message ?? '', status: res.status },
-    };
+    return { ok: false, error: apiError(json, res.status) };
   } catch {
     return { ok: false, error: { code: ClientErrorCode.offline, message: '', status: 0 } };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The server's `{error:{code, key, message}}` body, read defensively (it may be a proxy's page). */
+function apiError(json: unknown, status: number): ApiError {
+  const err = (json as { error?: { code?: ErrorCode; key?: unknown; message?: unknown } } | null)?.error;
+  return {
+    code: err?.code ?? (status === 404 ? 'not_found' : 'internal'),
+    key: typeof err?.key === 'string' ? err.key : undefined,
+    message: typeof err?.message === 'string' ? err.message : '',
+    status,
+  };
 }
 
 export function createMeeting(body: CreateMeetingBody): Promise<ApiResult<CreateMeetingResponse>> {
@@ -71,11 +80,7 @@ export async function fetchAttendance(token: string, resume?: string): Promise<A
     });
     if (res.ok) return { ok: true, data: await res.blob() };
     const json: unknown = await res.json().catch(() => null);
-    const err = (json as { error?: { code?: ErrorCode; message?: string } } | null)?.error;
-    return {
-      ok: false,
-      error: { code: err?.code ?? (res.status === 404 ? 'not_found' : 'internal'), message: err?.message ?? '', status: res.status },
-    };
+    return { ok: false, error: apiError(json, res.status) };
   } catch {
     return { ok: false, error: { code: ClientErrorCode.offline, message: '', status: 0 } };
   } finally {

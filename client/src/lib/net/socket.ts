@@ -16,7 +16,12 @@ export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorC
 
 export interface CallError {
   code: ErrorCode | ClientErrorCode;
-  /** Plain words for people; empty for client-side codes (the UI words those itself). */
+  /**
+   * The server's message key (shared/src/errors.ts), shown translated by `errorText()`; absent for
+   * client-side codes. A string, not `ErrorKey`: a newer server may send keys this page lacks.
+   */
+  key?: string | undefined;
+  /** Plain English words for people, the fallback for an unknown key; empty for client-side codes. */
   message: string;
 }
 
