@@ -9,8 +9,8 @@ import {
   type ServerToClientEvents,
 } from '@peer-circle/shared';
 
-/** An ack as tests read it: ok, or an error with a code and a message. */
-export type Reply = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
+/** An ack as tests read it: ok, or an error with a code, a message key and the English message. */
+export type Reply = { ok: boolean; error?: { code: string; key: string; message: string } } & Record<string, unknown>;
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -40,13 +40,15 @@ describe('HTTP API', () => {
     expect(res.status).toBe(400);
     const j = await res.json();
     expect(j.error.code).toBe('invalid_payload');
+    // The key says what kind of refusal it was (pages translate it); the English says which field.
+    expect(j.error.key).toBe('payload.invalid');
     expect(j.error.message).toMatch(/^Invalid /);
   });
 
   it('answers 400 for a body that is not JSON, and 413 for a huge one', async () => {
     const res = await post('/api/meetings', '{"title":', true);
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe('invalid_payload');
+    expect((await res.json()).error).toEqual({ code: 'invalid_payload', key: 'request.badJson', message: 'The request body is not valid JSON.' });
     const big = await post('/api/meetings', { title: 'x'.repeat(100_000) });
     expect(big.status).toBe(413);
   });
@@ -141,7 +143,7 @@ describe('attendance summary (E4, E5)', () => {
     for (const token of [m.tokens.participant, m.tokens.observer, 'A'.repeat(32)]) {
       const res = await post('/api/attendance', { token });
       expect(res.status).toBe(404);
-      expect(await res.json()).toEqual({ error: { code: 'not_found', message: UNKNOWN } });
+      expect(await res.json()).toEqual({ error: { code: 'not_found', key: 'link.unknown', message: UNKNOWN } });
     }
     expect((await post('/api/attendance', { token: '../etc' })).status).toBe(400);
     expect((await post('/api/attendance', { token: m.tokens.leader, extra: 1 })).status).toBe(400);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, PROTOCOL_VERSION, type Role } from '@peer-circle/shared';
+import { COMMAND_NAMES, ERRORS, isErrorKey, PROTOCOL_VERSION, type Role } from '@peer-circle/shared';
 import { io } from 'socket.io-client';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { ALLOWED_ROLES } from '../../server/src/room/index.ts';
@@ -73,7 +73,7 @@ describe('joining', () => {
     const m = await createMeeting(srv.url);
     const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
     const old = await sock.emitWithAck('join', { token: m.tokens.participant, name: 'Eve', protocolVersion: 0 });
-    expect(!old.ok && old.error.code).toBe('unsupported_protocol');
+    expect(!old.ok && old.error).toEqual({ code: 'unsupported_protocol', key: 'protocol.outdated', message: 'This page is out of date. Please reload it.' });
     const bad = await sock.emitWithAck('join', { token: 'Z'.repeat(32), name: 'Eve', protocolVersion: PROTOCOL_VERSION });
     expect(!bad.ok && bad.error.code).toBe('not_found');
     expect((await sock.emitWithAck('join', { token: m.tokens.participant, name: 'Eve', protocolVersion: PROTOCOL_VERSION })).ok).toBe(true);
@@ -187,6 +187,9 @@ describe('authorisation matrix: every command x every role', () => {
             const r = await actor.call(cmd, payload);
             expect(r.ok).toBe(false);
             expect(r.error?.code).toBe('forbidden');
+            // A key the page translates, and its English words as the fallback.
+            expect(r.error?.key).toMatch(/^forbidden\./);
+            expect(isErrorKey(r.error?.key) && r.error?.message).toBe(ERRORS[r.error?.key as keyof typeof ERRORS]);
           });
         }
       });
@@ -202,11 +205,27 @@ describe('authorisation matrix: every command x every role', () => {
     expect((await c.ann.call('setCoLeader', { participantId: c.bob.me.id, on: true })).error?.code).toBe('forbidden');
   });
 
+  it('a refused command answers {code, key, message}: the key for the page to translate, the English as a fallback', async () => {
+    const c = await circle();
+    expect(await c.ann.call('startRound', {})).toEqual({
+      ok: false,
+      error: { code: 'forbidden', key: 'forbidden.leaderOnly', message: 'Only the leader can do that.' },
+    });
+    expect(await c.ann.call('releaseStick', {})).toEqual({
+      ok: false,
+      error: { code: 'conflict', key: 'stick.notHolder', message: 'You do not hold the stick.' },
+    });
+    expect(await c.obs.call('raiseHand', {})).toEqual({
+      ok: false,
+      error: { code: 'forbidden', key: 'forbidden.observer', message: 'Observers listen: they do not take part in the word.' },
+    });
+  });
+
   it('a connection that has not joined may do nothing', async () => {
     const sock = io(srv.url, { transports: ['websocket'], forceNew: true });
     for (const cmd of COMMAND_NAMES) {
       const r = await sock.emitWithAck(cmd, payloadFor(cmd) as never);
-      expect(!r.ok && r.error.code).toBe('forbidden');
+      expect(!r.ok && r.error).toEqual({ code: 'forbidden', key: 'join.first', message: 'Join the meeting first.' });
     }
     sock.close();
   });
@@ -228,6 +247,7 @@ describe('bad payloads', () => {
       const r = await c.leader.call(event, payload);
       expect(r.ok).toBe(false);
       expect(r.error?.code).toBe('invalid_payload');
+      expect(r.error?.key).toBe('payload.invalid');
       expect(r.error?.message).toMatch(/^Invalid /);
     });
   });
@@ -236,7 +256,7 @@ describe('bad payloads', () => {
     const c = await circle();
     await expectNoChange(c, async () => {
       const r = await c.leader.call('becomeLeader', {});
-      expect(r.error?.code).toBe('invalid_payload');
+      expect(r.error).toEqual({ code: 'invalid_payload', key: 'payload.unknownEvent', message: 'Unknown event "becomeLeader".' });
     });
   });
 
