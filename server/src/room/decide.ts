@@ -189,7 +189,9 @@ class Draft {
       resumeHash: x.resumeHash,
       linkRole: x.role,
       coLeader: false,
-      label: `P${s.participants.length + 1}`,
+      // O2: people who can speak are P1, P2... with no gaps; observers (who see each other's
+      // names anyway) are numbered apart.
+      label: x.role === 'observer' ? `O${s.participants.filter((q) => q.role === 'observer').length + 1}` : `P${s.participants.filter((q) => q.role !== 'observer').length + 1}`,
       profile: x.profile ?? null,
       namedToObservers: x.namedToObservers ?? false,
       inAttendance: x.inAttendance ?? false,
