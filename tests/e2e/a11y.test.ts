@@ -49,10 +49,6 @@ function describeViolations(violations: AxeResult[]): string {
  * moderate and minor ones in the log so they are seen too.
  */
 async function audit(page: Page, screen: string): Promise<void> {
-  if (SHOTS) {
-    await mkdir(SHOTS, { recursive: true });
-    await page.screenshot({ path: joinPath(SHOTS, `${screen.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
-  }
   // Judge the screen at rest: a fade-in caught half-way would read as low contrast. (Capped:
   // a silent sign fades out over seconds on purpose.)
   await page.evaluate(() =>
@@ -66,6 +62,10 @@ async function audit(page: Page, screen: string): Promise<void> {
       new Promise((resolve) => setTimeout(resolve, 1_500)),
     ]),
   );
+  if (SHOTS) {
+    await mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: joinPath(SHOTS, `${screen.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
+  }
   const injected = await page.evaluate(() => 'axe' in window);
   // The app's Content-Security-Policy (script-src 'self') rightly refuses an inline <script>
   // (page.addScriptTag), so axe is evaluated through the DevTools protocol, which CSP does not
