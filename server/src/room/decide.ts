@@ -159,12 +159,20 @@ class Draft {
 
   /**
    * F7: when the last connected leader or co-leader drops, the stick returns to the centre and
-   * stays there until a leader is back. Call after anything that may disconnect a leader.
+   * stays there until a leader is back. decide() runs it after every command, so no command that
+   * may leave the meeting without a leader (leaving, dropping, removal, hand-over...) can forget it.
    */
   guardLeader(wasAway: boolean): void {
     if (!isLeaderAway(this.s)) return;
     if (this.s.stick.holderId !== null) this.finishTurn('spoke');
     if (!wasAway) this.emit({ type: 'leaderAway' });
+  }
+
+  /** A seat the leader may act on: someone in the meeting's list who was not removed. */
+  member(id: ParticipantId): Participant {
+    const p = this.find(id);
+    if (!p || p.removed) reject('not_found', 'person.notFound');
+    return p!;
   }
 
   findLobby(id: ParticipantId): LobbyEntry | undefined {
@@ -341,9 +349,7 @@ function applyMember(d: Draft, actor: Participant, cmd: MemberCommand): void {
       return;
     }
     case 'leave': {
-      const wasAway = isLeaderAway(s);
       d.depart(actor, 'left');
-      d.guardLeader(wasAway);
       return;
     }
     default:
@@ -452,53 +458,41 @@ function applyFlow(d: Draft, actor: Participant, cmd: FlowCommand): void {
       return;
     }
     case 'removeParticipant': {
-      const target = d.find(cmd.participantId);
-      if (!target || target.removed) reject('not_found', 'person.notFound');
-      const t = target!;
+      const t = d.member(cmd.participantId);
       if (t.id === actor.id) reject('conflict', 'remove.self');
       if (leads(t)) reject('conflict', 'remove.leader');
       // L2: no reason is stored; the seat cannot be resumed.
       const connId = t.connId;
-      const wasAway = isLeaderAway(s);
       t.removed = true;
       t.checkIn = false;
       s.barred.push(t.resumeHash);
       if (t.present) d.depart(t, 'removed');
       else d.emit({ type: 'participantLeft', participantId: t.id, reason: 'removed' });
       if (connId !== null) d.emit({ type: 'connectionEnded', participantId: t.id, connId, reason: 'removed' });
-      d.guardLeader(wasAway);
       return;
     }
     case 'handOver': {
       requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
-      const target = d.find(cmd.to);
-      if (!target || target.removed) reject('not_found', 'person.notFound');
-      const t = target!;
+      const t = d.member(cmd.to);
       if (t.id === actor.id) reject('conflict', 'handOver.self');
       if (t.role === 'observer') reject('conflict', 'handOver.observer');
       if (!t.present) reject('conflict', 'person.notPresent');
-      // F7: the role moves; the seat's link role does not (a resume needs the same link).
-      const wasAway = isLeaderAway(s);
+      // F7: the role moves; the seat's link role does not (a resume needs the same link). If the
+      // new leader's connection has dropped (grace period), nobody leads now: decide() guards.
       t.role = 'leader';
       t.coLeader = false;
       actor.role = 'participant';
       d.emit({ type: 'leadershipChanged', leaderId: t.id });
-      // The new leader's connection may have dropped (grace period): then nobody leads now.
-      d.guardLeader(wasAway);
       return;
     }
     case 'setCoLeader': {
       requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
-      const target = d.find(cmd.participantId);
-      if (!target || target.removed) reject('not_found', 'person.notFound');
-      const t = target!;
+      const t = d.member(cmd.participantId);
       if (t.role !== 'participant') reject('conflict', t.role === 'observer' ? 'coLeader.observer' : 'coLeader.leader');
       if (cmd.on && !t.present) reject('conflict', 'person.notPresent');
       if (t.coLeader === cmd.on) return;
-      const wasAway = isLeaderAway(s);
       t.coLeader = cmd.on;
       d.emit({ type: 'leadershipChanged', leaderId: s.participants.find((p) => p.role === 'leader')?.id ?? null });
-      d.guardLeader(wasAway);
       return;
     }
     case 'sendSign': {
@@ -645,15 +639,12 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
       const p = d.find(cmd.participantId);
       // A connection that was already replaced by a newer one changes nothing.
       if (!p || p.connId !== cmd.connId) return;
-      const wasAway = isLeaderAway(s);
       p.connId = null;
       p.disconnectedAt = d.now;
       d.emit({ type: 'participantDisconnected', participantId: p.id });
-      d.guardLeader(wasAway);
       return;
     }
     case 'nodeLost': {
-      const wasAway = isLeaderAway(s);
       for (const p of [...s.participants, ...s.lobby]) {
         if (p.connId !== null && p.connId.startsWith(`${cmd.nodeId}:`)) {
           p.connId = null;
@@ -661,7 +652,6 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
           d.emit({ type: 'participantDisconnected', participantId: p.id });
         }
       }
-      d.guardLeader(wasAway);
       return;
     }
     case 'tick': {
@@ -676,11 +666,9 @@ function applySystem(d: Draft, cmd: Exclude<Command, MemberCommand>): void {
         }
       }
       const graceMs = s.settings.graceSeconds * 1000;
-      const wasAway = isLeaderAway(s);
       for (const p of s.participants) {
         if (p.present && p.disconnectedAt !== null && p.disconnectedAt + graceMs <= d.now) d.depart(p, 'timedOut'); // S9
       }
-      d.guardLeader(wasAway);
       for (const e of [...s.lobby]) {
         if (e.disconnectedAt !== null && e.disconnectedAt + graceMs <= d.now) {
           s.lobby = s.lobby.filter((x) => x.id !== e.id); // L1
@@ -731,6 +719,7 @@ function isMember(cmd: Command): cmd is MemberCommand {
 /** Decides one command. The input state is never modified. */
 export function decide(state: RoomState, cmd: Command, ctx: Context): Decision {
   const d = new Draft(structuredClone(state), ctx.now);
+  const wasAway = isLeaderAway(state);
   try {
     if (isMember(cmd)) {
       if (ctx.actor.kind !== 'member') return fail('forbidden', 'forbidden.membersOnly');
@@ -741,6 +730,7 @@ export function decide(state: RoomState, cmd: Command, ctx: Context): Decision {
     } else {
       applySystem(d, cmd);
     }
+    d.guardLeader(wasAway); // F7
   } catch (e) {
     if (e instanceof Rejection) return { ok: false, error: e.error };
     throw e;
