@@ -31,6 +31,7 @@ export interface ServiceOptions {
 
 export interface Committed {
   state: RoomState;
+  /** The participants' snapshot of this commit (the public part every audience shares). */
   snapshot: RoomSnapshot;
   events: RoomEvent[];
 }

@@ -17,6 +17,7 @@ import {
   PROTOCOL_VERSION,
   schemas,
   type Audience,
+  type RoomSnapshot,
   type CommandName,
   type EndReason,
   protocolError,
@@ -65,8 +66,8 @@ export class Transport {
     const rate = o.ratePerSecond ?? 20;
     this.#limiter = new RateLimiterMemory({ points: rate * 2, duration: 2 });
     o.io.on('connection', (socket) => this.#onConnection(socket));
-    o.service.onCommitted(({ state, events }) => {
-      this.#broadcast(state);
+    o.service.onCommitted(({ state, snapshot, events }) => {
+      this.#broadcast(state, snapshot);
       for (const e of events) {
         if (e.type === 'connectionSuperseded') this.#endConnection(e.connId, 'superseded');
         else if (e.type === 'connectionEnded') this.#endConnection(e.connId, e.reason);
@@ -76,8 +77,11 @@ export class Transport {
     });
   }
 
-  /** One snapshot per audience, each to exactly the connections of that audience (O5). */
-  #broadcast(state: RoomState): void {
+  /**
+   * One snapshot per audience, each to exactly the connections of that audience (O5). The
+   * participants' one is the snapshot the service already made for this commit.
+   */
+  #broadcast(state: RoomState, participantSnapshot: RoomSnapshot): void {
     const groups = new Map<Audience, string[]>();
     for (const p of state.participants) {
       if (!p.present || p.connId === null) continue;
@@ -86,9 +90,10 @@ export class Transport {
       ids.push(socketIdOf(p.connId));
       groups.set(a, ids);
     }
-    const now = this.#o.service.clock();
+    const now = participantSnapshot.serverNow;
+    const viewFor = (a: Audience) => (a === 'participant' ? participantSnapshot : toSnapshot(state, now, a));
     // Never `to([])`: an empty room list would broadcast to every socket.
-    for (const [audience, ids] of groups) if (ids.length > 0) this.#o.io.to(ids).emit('state', toSnapshot(state, now, audience));
+    for (const [audience, ids] of groups) if (ids.length > 0) this.#o.io.to(ids).emit('state', viewFor(audience));
   }
 
   /** Waits for the disconnects under way to be recorded (graceful shutdown). */
