@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { launchChromium, pages } from '../helpers/browser.ts';
+import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -29,7 +29,7 @@ afterAll(async () => {
   await browser?.close();
   await srv?.close();
 });
-const { newPage } = pages(() => browser);
+const { newPage, arrive } = pages(() => browser);
 
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const BLOCKING = new Set(['serious', 'critical']);
@@ -86,23 +86,6 @@ async function audit(page: Page, screen: string): Promise<void> {
   expect.soft(blocking.map((v) => `${v.impact} ${v.id}`), `axe, ${screen}: serious or critical violations\n${describeViolations(blocking)}`).toEqual([]);
 }
 
-async function linkOf(page: Page, testId: string): Promise<string> {
-  const el = page.getByTestId(testId);
-  return (await el.textContent())?.trim() || (await el.getAttribute('href')) || '';
-}
-
-/** Opens a link and asks to join; does not wait for the room (the lobby comes first). */
-async function arrive(link: string, name: string): Promise<Page> {
-  const page = await newPage();
-  await page.goto(link);
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-accept').check();
-  await page.getByTestId('join-submit').click();
-  return page;
-}
-
-const inRoom = (p: Page) => p.getByTestId('connection-status').and(p.locator('[data-status="connected"]')).waitFor();
-const holder = (p: Page) => p.locator('[data-testid="participant"][data-holder="true"]');
 
 describe('accessibility of every screen (axe-core, WCAG 2.2 AA)', () => {
   it('no serious or critical violations from creating a meeting to its end', { timeout: 120_000 }, async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { launchChromium, pages } from '../helpers/browser.ts';
+import { launchChromium, linkOf, pages } from '../helpers/browser.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -17,11 +17,6 @@ afterAll(async () => {
 });
 const { newPage, joinAs } = pages(() => browser);
 
-
-async function linkOf(page: Page, testId: string): Promise<string> {
-  const el = page.getByTestId(testId);
-  return (await el.textContent())?.trim() || (await el.getAttribute('href')) || '';
-}
 
 /** Creates a meeting through the form; returns the leader and participant links. */
 async function create(title: string, opts: { duration?: number; warning?: number } = {}): Promise<{ leader: string; participant: string }> {

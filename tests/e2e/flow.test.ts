@@ -4,10 +4,10 @@
  * share timer, a private check-in, a co-leader, the closing warning, and the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { launchChromium, pages } from '../helpers/browser.ts';
+import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -19,25 +19,8 @@ afterAll(async () => {
   await browser?.close();
   await srv?.close();
 });
-const { newPage } = pages(() => browser);
+const { newPage, arrive } = pages(() => browser);
 
-async function linkOf(page: Page, testId: string): Promise<string> {
-  const el = page.getByTestId(testId);
-  return (await el.textContent())?.trim() || (await el.getAttribute('href')) || '';
-}
-
-/** Opens a link and asks to join; does not wait for the room (the lobby may come first). */
-async function arrive(link: string, name: string): Promise<Page> {
-  const page = await newPage();
-  await page.goto(link);
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-accept').check();
-  await page.getByTestId('join-submit').click();
-  return page;
-}
-
-const inRoom = (p: Page) => p.getByTestId('connection-status').and(p.locator('[data-status="connected"]')).waitFor();
-const holder = (p: Page) => p.locator('[data-testid="participant"][data-holder="true"]');
 
 describe('a whole meeting in Chromium', () => {
   it('welcome, lobby, agenda, rules, a kind round, signs, share timer, check-in, co-leader, closing', { timeout: 150_000 }, async () => {

@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { launchChromium, pages } from '../helpers/browser.ts';
+import { launchChromium, linkOf, pages } from '../helpers/browser.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -21,12 +21,7 @@ afterAll(async () => {
   await browser?.close();
   await srv?.close();
 });
-const { newPage } = pages(() => browser);
-
-async function linkOf(page: Page, testId: string): Promise<string> {
-  const el = page.getByTestId(testId);
-  return (await el.textContent())?.trim() || (await el.getAttribute('href')) || '';
-}
+const { newPage, joinAs: join } = pages(() => browser);
 
 async function create(title: string): Promise<Record<'leader' | 'participant' | 'observer', string>> {
   const page = await newPage();
@@ -36,20 +31,6 @@ async function create(title: string): Promise<Record<'leader' | 'participant' | 
   const links = { leader: await linkOf(page, 'link-leader'), participant: await linkOf(page, 'link-participant'), observer: await linkOf(page, 'link-observer') };
   await page.context().close();
   return links;
-}
-
-/** Joins through the join page, with the optional choices a person may make. */
-async function join(link: string, name: string, choices: { profile?: string; namedToObservers?: boolean; inAttendance?: boolean } = {}): Promise<Page> {
-  const page = await newPage();
-  await page.goto(link);
-  await page.getByTestId('join-name').fill(name);
-  if (choices.profile) await page.getByTestId('join-profile').selectOption(choices.profile);
-  if (choices.namedToObservers) await page.getByTestId('join-named-to-observers').check();
-  if (choices.inAttendance) await page.getByTestId('join-in-attendance').check();
-  await page.getByTestId('join-accept').check();
-  await page.getByTestId('join-submit').click();
-  await page.getByTestId('connection-status').and(page.locator('[data-status="connected"]')).waitFor();
-  return page;
 }
 
 const NOTE = 'People listened closely to each other.';

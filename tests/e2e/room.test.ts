@@ -1,9 +1,9 @@
 /** The meeting room in a real browser: leader and two participants in separate pages. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { launchChromium, pages } from '../helpers/browser.ts';
+import { holderOf, launchChromium, pages } from '../helpers/browser.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -19,7 +19,6 @@ const { newPage, joinAs } = pages(() => browser);
 
 
 
-const holderOf = (page: Page) => page.locator('[data-testid="participant"][data-holder="true"]');
 
 describe('the room in Chromium', () => {
   it('the leader creates a meeting, participants join, raise hands, and everyone sees who holds the stick', async () => {

@@ -19,6 +19,25 @@ export function launchChromium(opts: { fakeMedia?: boolean } = {}): Promise<Brow
   });
 }
 
+/** What a person may choose on the join page besides their name (all optional). */
+export interface JoinChoices {
+  profile?: string;
+  namedToObservers?: boolean;
+  inAttendance?: boolean;
+}
+
+/** A meeting link as the created-links page shows it (text, or the link's href). */
+export async function linkOf(page: Page, testId: string): Promise<string> {
+  const el = page.getByTestId(testId);
+  return (await el.textContent())?.trim() || (await el.getAttribute('href')) || '';
+}
+
+/** Waits until the page's connection is up and it is in the room (not the lobby). */
+export const inRoom = (page: Page): Promise<void> => page.getByTestId('connection-status').and(page.locator('[data-status="connected"]')).waitFor();
+
+/** Who holds the stick in this page's circle. */
+export const holderOf = (page: Page) => page.locator('[data-testid="participant"][data-holder="true"]');
+
 /** Page helpers bound to a browser that is launched later (in beforeAll). */
 export function pages(getBrowser: () => Browser) {
   async function newPage(): Promise<Page> {
@@ -27,15 +46,26 @@ export function pages(getBrowser: () => Browser) {
     page.setDefaultTimeout(10_000);
     return page;
   }
-  /** Opens a meeting link, chooses a name, accepts the rules and waits until connected. */
-  async function joinAs(link: string, name: string): Promise<Page> {
+  /**
+   * Opens a meeting link, chooses a name (and any join choices), accepts the rules and asks to
+   * join; does not wait for the room, since the lobby may come first.
+   */
+  async function arrive(link: string, name: string, choices: JoinChoices = {}): Promise<Page> {
     const page = await newPage();
     await page.goto(link);
     await page.getByTestId('join-name').fill(name);
+    if (choices.profile) await page.getByTestId('join-profile').selectOption(choices.profile);
+    if (choices.namedToObservers) await page.getByTestId('join-named-to-observers').check();
+    if (choices.inAttendance) await page.getByTestId('join-in-attendance').check();
     await page.getByTestId('join-accept').check();
     await page.getByTestId('join-submit').click();
-    await page.getByTestId('connection-status').and(page.locator('[data-status="connected"]')).waitFor();
     return page;
   }
-  return { newPage, joinAs };
+  /** Like arrive, then waits until connected in the room. */
+  async function joinAs(link: string, name: string, choices: JoinChoices = {}): Promise<Page> {
+    const page = await arrive(link, name, choices);
+    await inRoom(page);
+    return page;
+  }
+  return { newPage, arrive, joinAs };
 }
