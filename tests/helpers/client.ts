@@ -116,4 +116,21 @@ export class Member {
   }
 }
 
+/** The members one test file joins, all closed between its tests (beforeEach: closeAll). */
+export class Members {
+  #open: Member[] = [];
+  constructor(private readonly url: () => string) {}
+
+  join = async (token: string, name: string, opts: Parameters<typeof Member.join>[3] = {}): Promise<Member> => {
+    const m = await Member.join(this.url(), token, name, opts);
+    this.#open.push(m);
+    return m;
+  };
+
+  closeAll(): void {
+    for (const m of this.#open) m.close();
+    this.#open = [];
+  }
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoomSnapshot } from '@peer-circle/shared';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { createMeeting, Member, sleep } from '../helpers/client.ts';
+import { createMeeting, Member, Members, sleep } from '../helpers/client.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
@@ -14,17 +14,9 @@ beforeAll(async () => {
 });
 afterAll(async () => srv?.close());
 
-let open: Member[] = [];
-beforeEach(() => {
-  for (const m of open) m.close();
-  open = [];
-});
-
-async function join(token: string, name: string, opts: Parameters<typeof Member.join>[3] = {}): Promise<Member> {
-  const m = await Member.join(srv.url, token, name, opts);
-  open.push(m);
-  return m;
-}
+const members = new Members(() => srv.url);
+beforeEach(() => members.closeAll());
+const join = members.join;
 
 const person = (s: RoomSnapshot, id: string) => s.participants.find((p) => p.id === id);
 

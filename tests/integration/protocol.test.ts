@@ -4,7 +4,7 @@ import { io } from 'socket.io-client';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { ALLOWED_ROLES } from '../../server/src/room/index.ts';
 import { testServer } from '../helpers/server.ts';
-import { createMeeting, Member, sleep } from '../helpers/client.ts';
+import { createMeeting, Member, Members, sleep } from '../helpers/client.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
@@ -20,20 +20,16 @@ interface Circle {
   all: Member[];
   tokens: Record<Role, string>;
 }
-let open: Member[] = [];
-beforeEach(() => {
-  for (const m of open) m.close();
-  open = [];
-});
+const members = new Members(() => srv.url);
+beforeEach(() => members.closeAll());
 
 async function circle(start = true): Promise<Circle> {
   const m = await createMeeting(srv.url);
-  const leader = await Member.join(srv.url, m.tokens.leader, 'Lea');
-  const ann = await Member.join(srv.url, m.tokens.participant, 'Ann');
-  const bob = await Member.join(srv.url, m.tokens.participant, 'Bob');
-  const obs = await Member.join(srv.url, m.tokens.observer, 'Oli');
+  const leader = await members.join(m.tokens.leader, 'Lea');
+  const ann = await members.join(m.tokens.participant, 'Ann');
+  const bob = await members.join(m.tokens.participant, 'Bob');
+  const obs = await members.join(m.tokens.observer, 'Oli');
   const all = [leader, ann, bob, obs];
-  open.push(...all);
   if (start) expect((await leader.call('startMeeting', {})).ok).toBe(true);
   await Promise.all(all.map((x) => x.waitFor((s) => s.participants.length === 4 && (!start || s.phase === 'open'))));
   return { leader, ann, bob, obs, all, tokens: m.tokens };
@@ -85,8 +81,7 @@ describe('joining', () => {
   it('[S9] resuming from a new connection restores the seat and ends the old connection', async () => {
     const c = await circle();
     await c.ann.call('raiseHand', {});
-    const again = await Member.join(srv.url, c.tokens.participant, 'ignored', { resume: c.ann.resume });
-    open.push(again);
+    const again = await members.join(c.tokens.participant, 'ignored', { resume: c.ann.resume });
     expect(again.me.id).toBe(c.ann.me.id);
     await c.ann.waitFor(() => c.ann.ended === 'superseded');
     expect(again.latest.queue).toEqual([c.ann.me.id]);
@@ -150,8 +145,7 @@ async function prepare(c: Circle, cmd: string, actor: Member, tokens: Record<Rol
   }
   if (cmd === 'admit' || cmd === 'turnAway') {
     await c.leader.call('updateSettings', { admission: 'leader-admits' });
-    const late = await Member.join(srv.url, tokens.participant, 'Late');
-    open.push(late);
+    const late = await members.join(tokens.participant, 'Late');
     expect(late.lobby).toBe(true);
     Object.assign(payload, { participantId: late.me.id });
   }
