@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoomSnapshot } from '@peer-circle/shared';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
-import { createMeeting, Member, Members, sleep } from '../helpers/client.ts';
+import { createMeeting, Members, sleep } from '../helpers/client.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
