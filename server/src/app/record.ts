@@ -4,7 +4,7 @@
  * leader downloads. No I/O here; the service stores the record, the HTTP edge renders the CSV.
  */
 import { PROFILES } from '@peer-circle/shared';
-import { distribution, type RoomState } from '../room/state.ts';
+import { distribution, feedbackAverages, type RoomState } from '../room/state.ts';
 import type { AttendanceCounts, MeetingRecord } from '../store/port.ts';
 
 /** UTC day, YYYY-MM-DD. */
@@ -29,11 +29,8 @@ export function attendanceCounts(state: RoomState): AttendanceCounts {
   return { attended, observers, profiles };
 }
 
-const average = (q: { sum: number; n: number }): number | null => (q.n ? q.sum / q.n : null);
-
 /** The anonymous record of a (closed) meeting: counts and averages, never names or texts. */
 export function meetingRecord(state: RoomState): MeetingRecord {
-  const f = state.feedback;
   return {
     meetingId: state.meetingId,
     leaderTokenHash: state.tokenHashes.leader,
@@ -41,7 +38,7 @@ export function meetingRecord(state: RoomState): MeetingRecord {
     date: utcDate(state.startedAt ?? state.createdAt),
     closedAt: state.closedAt,
     attendance: attendanceCounts(state),
-    feedback: { count: f.count, safe: average(f.safe), heard: average(f.heard), useful: average(f.useful) },
+    feedback: feedbackAverages(state.feedback),
     distribution: distribution(state),
   };
 }

@@ -180,19 +180,19 @@ export function toSnapshot(state: RoomState, now: number, audience: Audience = '
   };
 }
 
+/** E2: the anonymous feedback as the count and each question's average (null: nobody answered). */
+export function feedbackAverages(f: FeedbackTally): { count: number; safe: number | null; heard: number | null; useful: number | null } {
+  const average = (q: { sum: number; n: number }) => (q.n ? q.sum / q.n : null);
+  return { count: f.count, safe: average(f.safe), heard: average(f.heard), useful: average(f.useful) };
+}
+
 function leaderPanel(state: RoomState): LeaderPanel {
   const f = state.feedback;
   return {
     lobby: state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null })),
     checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
     concerns: state.concerns.map((c) => ({ ...c })),
-    feedback: {
-      count: f.count,
-      safe: f.safe.n ? f.safe.sum / f.safe.n : null,
-      heard: f.heard.n ? f.heard.sum / f.heard.n : null,
-      useful: f.useful.n ? f.useful.sum / f.useful.n : null,
-      texts: [...f.texts],
-    },
+    feedback: { ...feedbackAverages(f), texts: [...f.texts] },
   };
 }
 
