@@ -94,7 +94,7 @@ async function runChild(kind: ServerKind): Promise<void> {
   let port: number;
 
   if (kind === 'app') {
-    const { startServer } = await import('../server/src/app/server.ts');
+    const { startServer } = await import('../server/src/server.ts');
     const { pino } = await import('pino');
     const server = await startServer({
       port: 0,

@@ -1,7 +1,7 @@
 /** Entry point: `npm start` (after provisioning) runs this. */
 import { configFromEnv } from './config.ts';
 import { createLogger } from './logger.ts';
-import { startServer } from './app/server.ts';
+import { startServer } from './server.ts';
 
 const config = configFromEnv();
 const logger = createLogger(config.LOG_LEVEL);

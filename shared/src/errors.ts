@@ -138,3 +138,23 @@ export function protocolError(code: ErrorCode, key: ErrorKey, detail?: string): 
 export function isErrorKey(key: unknown): key is ErrorKey {
   return typeof key === 'string' && Object.hasOwn(ERRORS, key);
 }
+
+/** What a failed schema says (zod's `error`, or anything shaped like it). */
+export interface PayloadIssues {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}
+
+/**
+ * The English detail of a payload that failed its schema, the same at every edge (Socket.IO
+ * commands, audio requests, the HTTP API): names the first field and what was wrong, never echoes
+ * the input. The refusal is `protocolError('invalid_payload', 'payload.invalid', detail)`; with no
+ * detail it says the key's own words. `whole` names the payload when the problem is not in one
+ * field; `prefix` goes before the field (an audio request's name).
+ */
+export function payloadDetail(error: PayloadIssues, o: { whole?: string; prefix?: string } = {}): string | undefined {
+  const first = error.issues[0];
+  if (!first) return undefined;
+  const path = first.path.map(String);
+  const where = path.length === 0 ? (o.prefix ?? o.whole ?? 'request') : [...(o.prefix ? [o.prefix] : []), ...path].join('.');
+  return `Invalid ${where}: ${first.message}.`;
+}

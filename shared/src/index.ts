@@ -1,4 +1,5 @@
 export * from './domain.ts';
 export * from './errors.ts';
+export * from './commands.ts';
 export * from './protocol.ts';
 export * from './media-protocol.ts';

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { ErrorCode, ParticipantId, ProtocolError, RoomSnapshot } from './domain.ts';
 
+
 const MEDIA_ID_MAX = 64;
 /** mediasoup ids are UUIDs; accept any short printable id, never arbitrary text. */
 const mediaId = z.string().min(1).max(MEDIA_ID_MAX).regex(/^[A-Za-z0-9_-]+$/, 'is not a valid id');
@@ -222,6 +223,20 @@ export interface MediaServerToClientEvents {
 }
 
 export const SPEAKING_INTERVAL_MS = 400;
+
+/** What the server pushes to one person's client about their media, without an ack. */
+export type PushEvent = 'consumerClosed' | 'consumerState' | 'producerState' | 'speaking' | 'mediaReset';
+export type PushPayload<K extends PushEvent> = Parameters<MediaServerToClientEvents[K]>[0];
+
+/**
+ * How the server's media talks to one person's client: Socket.IO in production (the transport
+ * makes it from the socket), tests and the benchmark drive peers from Node with their own.
+ */
+export interface PeerSignal {
+  /** Offers a consumer to the client; resolves true once the client is ready to play it. */
+  offerConsumer(info: NewConsumerInfo): Promise<boolean>;
+  notify<K extends PushEvent>(event: K, payload: PushPayload<K>): void;
+}
 
 /**
  * The stick rule for audio, shared so the server enforces it and the client can explain it.

@@ -15,7 +15,7 @@ import axe from 'axe-core';
 import type { AxeResults, Result as AxeResult } from 'axe-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { createMeeting, Member } from '../helpers/client.ts';

@@ -1,7 +1,7 @@
 /** The closing warning in a real browser: countdown for everyone, the meeting closes by itself. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { launchChromium, linkOf, pages } from '../helpers/browser.ts';
 

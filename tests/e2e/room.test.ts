@@ -1,7 +1,7 @@
 /** The meeting room in a real browser: leader and two participants in separate pages. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { holderOf, launchChromium, pages } from '../helpers/browser.ts';
 

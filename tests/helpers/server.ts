@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { startServer, type StartOptions, type RunningServer } from '../../server/src/app/server.ts';
+import { startServer, type StartOptions, type RunningServer } from '../../server/src/server.ts';
 
 export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

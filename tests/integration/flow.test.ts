@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoomSnapshot } from '@peer-circle/shared';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, Members, sleep } from '../helpers/client.ts';
 

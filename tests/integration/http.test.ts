@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { attendanceCsv, csvCell } from '../../server/src/http/csv.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, sleep } from '../helpers/client.ts';

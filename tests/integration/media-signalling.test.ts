@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, type ClientSocket } from '../helpers/client.ts';
 import { until } from '../helpers/media.ts';

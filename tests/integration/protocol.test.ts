@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, ERRORS, isErrorKey, PROTOCOL_VERSION, type Role } from '@peer-circle/shared';
 import { io } from 'socket.io-client';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { ALLOWED_ROLES } from '../../server/src/room/index.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, Members, sleep } from '../helpers/client.ts';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { RunningServer } from '../../server/src/app/server.ts';
+import type { RunningServer } from '../../server/src/server.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, sleep } from '../helpers/client.ts';

@@ -3,18 +3,22 @@
  * writes rooms. Deadlines (the grace period of dropped connections) are data in the state,
  * indexed by the store and fired by an idempotent tick that any live server may run.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DEFAULT_RULES, protocolError, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
-import { createRoom, decide, leads, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
+import {
+  DEFAULT_RULES,
+  protocolError,
+  type CreateMeetingBody,
+  type JoinResult,
+  type ParticipantId,
+  type Payload,
+  type ProtocolError,
+  type Role,
+  type RoomSnapshot,
+} from '@peer-circle/shared';
+import { newId, newSecret, sha256 } from '../lib/ids.ts';
+import { audienceOf, createRoom, decide, joinedPlace, leads, mineOf, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
 import type { CommitOptions, RoomStore, TokenGrant } from '../store/port.ts';
 import { meetingRecord, summaryFromRecord, summaryFromState, type AttendanceSummary } from './record.ts';
-
-/** Capability tokens and resume secrets: 192 random bits, URL-safe. */
-export const newSecret = (): string => randomBytes(24).toString('base64url');
-/** Ids are not secrets, but unguessable ids keep one meeting from probing another. */
-export const newId = (): string => randomBytes(12).toString('base64url');
-export const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url');
 
 export interface ServiceOptions {
   store: RoomStore;
@@ -36,6 +40,43 @@ export interface Committed {
   events: RoomEvent[];
 }
 
+/**
+ * A committed change as every process learns of it: the participants' snapshot (its `version`
+ * orders changes) and the events. Never the full state: no resume hashes travel between processes.
+ */
+export interface RoomChange {
+  meetingId: string;
+  version: number;
+  snapshot: RoomSnapshot;
+  events: RoomEvent[];
+}
+
+/**
+ * Carries changes committed on one process to the others (with Redis: through the Socket.IO
+ * adapter's stream, like the snapshots themselves). `subscribe` delivers only other processes'.
+ */
+export interface ChangeBus {
+  publish(change: RoomChange): void;
+  subscribe(listener: (change: RoomChange) => void): void;
+}
+
+/** Who holds a seat (or a lobby place) through which connection. The role comes from the link. */
+export interface Session {
+  meetingId: string;
+  participantId: ParticipantId;
+  role: Role;
+  /** `${nodeId}:${socketId}`: which connection holds the seat. */
+  connId: string;
+}
+
+/** What the service asks of a `join` (validated at the edge). */
+export type JoinRequest = Omit<Payload<'join'>, 'token' | 'protocolVersion'>;
+
+/** Where a join put the person: in the room (with their first snapshot) or in the lobby (L1). */
+export type JoinOutcome =
+  | { ok: false; error: ProtocolError }
+  | { ok: true; session: Session; result: JoinResult };
+
 export type ExecResult = { ok: true; changed: boolean; state: RoomState; events: RoomEvent[] } | { ok: false; error: ProtocolError };
 
 const MAX_ATTEMPTS = 20;
@@ -44,6 +85,8 @@ export class RoomService {
   readonly #store: RoomStore;
   readonly #log: Logger;
   readonly #listeners = new Set<(c: Committed) => void>();
+  readonly #changeListeners = new Set<(c: RoomChange) => void>();
+  #bus: ChangeBus | null = null;
   readonly clock: () => number;
   readonly #opts: ServiceOptions;
 
@@ -54,14 +97,30 @@ export class RoomService {
     this.#opts = opts;
   }
 
+  /** Shares committed changes with the other server processes (with Redis), both ways. */
+  shareChanges(bus: ChangeBus): void {
+    this.#bus = bus;
+    bus.subscribe((c) => this.#changed(c));
+  }
+
   get store(): RoomStore {
     return this.#store;
   }
 
-  /** Called after every commit made through this service (on this process). */
+  /** Called after every commit made through this service (on this process), with the full state. */
   onCommitted(listener: (c: Committed) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Called after every commit to any room, made on this process or (through the bus) on another:
+   * what follows the domain without deciding it (audio) listens here. Changes may arrive out of
+   * order across processes: compare `version`.
+   */
+  onChange(listener: (c: RoomChange) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
   }
 
   commitOptions(state: RoomState): CommitOptions {
@@ -117,6 +176,43 @@ export class RoomService {
   }
 
   /**
+   * Takes a new seat, or restores one with the resume secret (rule S9); with `leader-admits`, a
+   * place in the lobby (L1). The role is the link's (`grant`), never the client's say.
+   */
+  async join(grant: TokenGrant, req: JoinRequest, connId: string): Promise<JoinOutcome> {
+    const resume = req.resume ?? newSecret();
+    const resumeHash = sha256(resume);
+    const { meetingId, role } = grant;
+    const cmd: Command = req.resume
+      ? { type: 'resume', resumeHash, role, connId }
+      : { type: 'join', participantId: newId(), name: req.name, role, resumeHash, connId, profile: req.profile, namedToObservers: req.namedToObservers, inAttendance: req.inAttendance };
+    const r = await this.execute(meetingId, { kind: 'system' }, cmd);
+    if (!r.ok) return r;
+    const place = joinedPlace(r.state, r.events);
+    if (!place) {
+      this.#log.error({ meetingId }, 'join committed but the seat is neither in the room nor in the lobby');
+      return { ok: false, error: protocolError('internal', 'internal.tryAgain') };
+    }
+    if (place.lobby) {
+      // L1: no snapshot, no names until the leader admits this connection.
+      const { id, role: seatRole } = place.lobby;
+      this.#log.info({ meetingId, participantId: id, role: seatRole }, 'waiting in the lobby');
+      return { ok: true, session: { meetingId, participantId: id, role: seatRole, connId }, result: { me: { id, role: seatRole }, resume, state: null, lobby: true, mine: null } };
+    }
+    const seat = place.seat;
+    // The seat's role as it is now (a handed-over role stays handed over, F7).
+    const me = { id: seat.id, role: seat.role };
+    const state = toSnapshot(r.state, this.clock(), audienceOf(seat));
+    this.#log.info({ meetingId, participantId: seat.id, role: seat.role, resumed: Boolean(req.resume) }, 'joined');
+    return { ok: true, session: { meetingId, participantId: seat.id, role: seat.role, connId }, result: { me, resume, state, lobby: false, mine: mineOf(seat) } };
+  }
+
+  /** A connection dropped: its seat's (or lobby place's) grace period starts (S9, L1). */
+  async disconnect(s: Pick<Session, 'meetingId' | 'participantId' | 'connId'>): Promise<ExecResult> {
+    return this.execute(s.meetingId, { kind: 'system' }, { type: 'disconnect', participantId: s.participantId, connId: s.connId });
+  }
+
+  /**
    * The attendance summary for a leader link (E4), or null for any other link. Once the room
    * and its names are gone, the anonymous record still gives the counts (E5).
    */
@@ -147,7 +243,11 @@ export class RoomService {
       const res = await this.#store.commit(meetingId, state.version, d.state, this.commitOptions(d.state));
       if (res === 'ok') {
         if (d.state.phase === 'closed') await this.#saveRecord(d.state);
-        this.#publish({ state: d.state, snapshot: toSnapshot(d.state, now), events: d.events });
+        const snapshot = toSnapshot(d.state, now);
+        this.#publish({ state: d.state, snapshot, events: d.events });
+        const change: RoomChange = { meetingId, version: d.state.version, snapshot, events: d.events };
+        this.#changed(change);
+        this.#share(change);
         return { ok: true, changed: true, state: d.state, events: d.events };
       }
       // Lost a race with another process: reload and decide again on the newer state.
@@ -173,6 +273,25 @@ export class RoomService {
         l(c);
       } catch (err) {
         this.#log.error({ err, meetingId: c.state.meetingId }, 'commit listener failed');
+      }
+    }
+  }
+
+  #share(c: RoomChange): void {
+    try {
+      this.#bus?.publish(c);
+    } catch (err) {
+      // The commit stands; other processes catch up with the room's next change.
+      this.#log.error({ err, meetingId: c.meetingId }, 'sharing a change failed');
+    }
+  }
+
+  #changed(c: RoomChange): void {
+    for (const l of this.#changeListeners) {
+      try {
+        l(c);
+      } catch (err) {
+        this.#log.error({ err, meetingId: c.meetingId }, 'change listener failed');
       }
     }
   }

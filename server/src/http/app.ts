@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import {
   AttendanceBody,
   CreateMeetingBody,
+  payloadDetail,
   LookupBody,
   protocolError,
   ROLES,
@@ -76,8 +77,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
   api.post('/meetings', async (req, res) => {
     const parsed = CreateMeetingBody.safeParse(req.body);
     if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      res.status(400).json(error('invalid_payload', 'payload.invalid', `Invalid ${i?.path.join('.') || 'body'}: ${i?.message ?? 'not understood'}.`));
+      res.status(400).json(error('invalid_payload', 'payload.invalid', payloadDetail(parsed.error, { whole: 'body' })));
       return;
     }
     const { meetingId, tokens } = await o.service.createMeeting(parsed.data);

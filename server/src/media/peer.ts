@@ -9,9 +9,8 @@ import {
   ERRORS,
   type ErrorCode,
   type ErrorKey,
-  type MediaServerToClientEvents,
-  type NewConsumerInfo,
   type ParticipantId,
+  type PeerSignal,
   type Role,
   type TransportDirection,
 } from '@peer-circle/shared';
@@ -27,18 +26,7 @@ export class MediaError extends Error {
   }
 }
 
-export type PushEvent = 'consumerClosed' | 'consumerState' | 'producerState' | 'speaking' | 'mediaReset';
-export type PushPayload<K extends PushEvent> = Parameters<MediaServerToClientEvents[K]>[0];
-
-/**
- * How the server talks to one person's client. Socket.IO in production; tests and the
- * benchmark drive peers from Node with their own implementation.
- */
-export interface PeerSignal {
-  /** Offers a consumer to the client; resolves true once the client is ready to play it. */
-  offerConsumer(info: NewConsumerInfo): Promise<boolean>;
-  notify<K extends PushEvent>(event: K, payload: PushPayload<K>): void;
-}
+export type { PeerSignal, PushEvent, PushPayload } from '@peer-circle/shared';
 
 /** Tags carried by every mediasoup object, so logs and observers know whose it is (ids only). */
 export interface MediaAppData {

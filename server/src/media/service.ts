@@ -1,14 +1,15 @@
 /**
  * The media service of one server node: the parent of every MeetingMedia. It validates media
- * requests at the edge, places each meeting's router on the least-loaded worker, feeds room
- * snapshots to the meetings (the stick decides who is heard) and rebuilds meetings whose
- * worker died. Documented in docs/media.md.
+ * requests (the transport hands them over), places each meeting's router on the least-loaded
+ * worker, follows the room service's committed changes on every process (the stick decides who
+ * is heard) and rebuilds meetings whose worker died. It never decides a room rule and knows
+ * nothing of sockets. Documented in docs/media.md.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { PlainTransport, RtpCapabilities, RtpParameters } from 'mediasoup/types';
 import {
-  MEDIA_COMMAND_NAMES,
+  payloadDetail,
   mediaSchemas,
   protocolError,
   type ErrorKey,
@@ -16,47 +17,30 @@ import {
   type MediaPayload,
   type MediaResult,
   type ParticipantId,
+  type PeerSignal,
   type RoomSnapshot,
   type TransportDirection,
 } from '@peer-circle/shared';
-import type { AppSocket, Session } from '../transport/session.ts';
+import type { RoomChange } from '../app/service.ts';
 import type { MediaConfig } from './config.ts';
 import { Census, MeetingMedia } from './meeting.ts';
-import { MediaError, type MediaAppData, type MediaPeer, type PeerSignal } from './peer.ts';
+import { MediaError, type MediaAppData, type MediaPeer, type PeerIdentity } from './peer.ts';
+
+/** Who is asking: a seat's identity, from the transport's session (the role comes from the link). */
+type Session = PeerIdentity;
 import { WorkerPool } from './worker-pool.ts';
 
-/** How long a client has to set up a consumer before the server drops it. */
-const OFFER_TIMEOUT_MS = 10_000;
 /** Snapshots kept for meetings without media on this node (bounded: they are small but many). */
 const MAX_CACHED_SNAPSHOTS = 10_000;
-/**
- * Media requests one socket may make: starting audio takes 5-6, a restart as many again; an ICE
- * restart one. Far above any honest client, low enough that nobody can churn the SFU.
- */
-const RATE_LIMIT = { requests: 40, perMs: 10_000 } as const;
-
-/** A token bucket: `requests` per `perMs`, refilled continuously. */
-class RequestBudget {
-  #tokens: number;
-  #at = 0;
-  constructor(
-    readonly requests: number,
-    readonly perMs: number,
-  ) {
-    this.#tokens = requests;
-  }
-  take(now: number): boolean {
-    if (this.#at !== 0) this.#tokens = Math.min(this.requests, this.#tokens + ((now - this.#at) * this.requests) / this.perMs);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
 
 export interface MediaServiceOptions {
   config: MediaConfig;
   logger: Logger;
+  /**
+   * The room service's committed changes, from every process (RoomService.onChange). Without
+   * it (tests, the benchmark) snapshots are fed through `onRoomChanged`.
+   */
+  changes?: { onChange(listener: (c: RoomChange) => void): () => void };
 }
 
 export interface MediaStats {
@@ -86,8 +70,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
   readonly #meetings = new Map<string, MeetingMedia>();
   readonly #opening = new Map<string, Promise<MeetingMedia>>();
   readonly #snapshots = new Map<string, RoomSnapshot>();
-  readonly #signals = new WeakMap<AppSocket, PeerSignal>();
-  readonly #registered = new WeakSet<AppSocket>();
+  readonly #unfollow: () => void;
   #closed = false;
 
   static async create(opts: MediaServiceOptions): Promise<MediaService> {
@@ -100,6 +83,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
     this.#config = opts.config;
     this.#logger = opts.logger.child({ component: 'media' });
     this.#pool = pool;
+    this.#unfollow = opts.changes?.onChange((c) => this.onRoomChanged(c.snapshot)) ?? (() => {});
     pool.on('workerDied', ({ died, replacement }) => {
       for (const m of this.#meetings.values()) {
         if (m.worker !== died) continue;
@@ -111,38 +95,6 @@ export class MediaService extends EventEmitter<ServiceEvents> {
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /**
-   * Registers the media handlers on a socket. Identity comes from `socket.data.session` (set by
-   * the room transport after `join`); without it every request is refused with `forbidden`.
-   */
-  registerSocket(socket: AppSocket): void {
-    // Called after every successful join; a socket that joins again keeps its one set of handlers.
-    if (this.#registered.has(socket)) return;
-    this.#registered.add(socket);
-    const signal = this.#signalFor(socket);
-    // Every snapshot this node delivers to a person with media also reaches media, including
-    // snapshots committed on other nodes and broadcast through the adapter. Older versions are
-    // ignored, so the same snapshot seen through several sockets costs one map lookup each.
-    socket.onAnyOutgoing((event: string, ...args: unknown[]) => {
-      if (event === 'state' && args[0]) this.onRoomChanged(args[0] as RoomSnapshot);
-    });
-    const on = socket.on.bind(socket) as unknown as (event: string, fn: (...args: unknown[]) => void) => void;
-    const budget = new RequestBudget(RATE_LIMIT.requests, RATE_LIMIT.perMs);
-    for (const name of MEDIA_COMMAND_NAMES) {
-      on(name, (payload: unknown, ack: unknown) => {
-        // Every media request expects an ack; a request without one is a broken client.
-        if (typeof ack !== 'function') return;
-        const reply = ack as (r: MediaResult) => void;
-        if (!budget.take(Date.now())) return reply(fail('rate_limited', 'rateLimit.audio'));
-        void this.handle(socket.data.session, signal, name, payload).then(reply);
-      });
-    }
-    socket.on('disconnect', () => {
-      const s = socket.data.session;
-      if (s) this.onSessionEnded(s.meetingId, s.participantId, s.connId);
-    });
   }
 
   /**
@@ -191,6 +143,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unfollow();
     await Promise.allSettled([...this.#opening.values()]);
     for (const m of [...this.#meetings.values()]) m.close();
     this.#meetings.clear();
@@ -208,10 +161,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
     const schema = mediaSchemas[name];
     if (!schema) return fail('invalid_payload', 'media.unknownRequest');
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return fail('invalid_payload', 'payload.invalid', `Invalid ${name}: ${issue ? `${issue.path.join('.') || 'payload'} ${issue.message}` : 'bad payload'}`);
-    }
+    if (!parsed.success) return fail('invalid_payload', 'payload.invalid', payloadDetail(parsed.error, { prefix: name }));
     if (this.#closed) return fail('internal', 'media.shuttingDown');
     try {
       const handler = this.#handlers[name] as Handler<MediaCommandName>;
@@ -354,22 +304,6 @@ export class MediaService extends EventEmitter<ServiceEvents> {
       if (this.#snapshots.size <= MAX_CACHED_SNAPSHOTS) break;
       if (!this.#meetings.has(id)) this.#snapshots.delete(id);
     }
-  }
-
-  #signalFor(socket: AppSocket): PeerSignal {
-    let signal = this.#signals.get(socket);
-    if (!signal) {
-      const emit = socket.emit.bind(socket) as unknown as (event: string, payload: unknown) => boolean;
-      signal = {
-        offerConsumer: async (info) => {
-          const res = await socket.timeout(OFFER_TIMEOUT_MS).emitWithAck('newConsumer', info);
-          return res?.ok === true;
-        },
-        notify: (event, payload) => void emit(event, payload),
-      };
-      this.#signals.set(socket, signal);
-    }
-    return signal;
   }
 }
 

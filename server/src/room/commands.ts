@@ -2,47 +2,11 @@
  * What can happen to a room: commands (imperative, from people or the system) and the events
  * (past tense) a decision produces. Lifecycles are unions keyed on `type` (CONVENTIONS rule 3).
  */
-import type { Admission, ParticipantId, Profile, Role, Scales, SignKind } from '@peer-circle/shared';
+import type { MemberCommand, ParticipantId, Profile, Role, SignKind } from '@peer-circle/shared';
 
-/** Commands sent by a member through the protocol (after validation). */
-export type MemberCommand =
-  | { type: 'raiseHand' }
-  | { type: 'lowerHand' }
-  | { type: 'releaseStick' }
-  | { type: 'declineStick' }
-  | { type: 'passStick'; to?: ParticipantId | undefined }
-  | { type: 'takeStick' }
-  | { type: 'startRound' }
-  | { type: 'endRound' }
-  | { type: 'startMeeting' }
-  | { type: 'warnClosing'; minutes?: number | undefined }
-  | { type: 'extendMeeting'; minutes: number }
-  | { type: 'closeMeeting'; force?: boolean | undefined }
-  | { type: 'leave' }
-  | { type: 'deferTurn' }
-  | {
-      type: 'updateSettings';
-      shareTimerMinutes?: number | null | undefined;
-      signsEnabled?: boolean | undefined;
-      admission?: Admission | undefined;
-      autoPass?: boolean | undefined;
-    }
-  | { type: 'setRules'; rules: string[] }
-  | { type: 'setAgenda'; items: { id?: string | undefined; text: string }[] }
-  | { type: 'setAgendaCurrent'; id: string | null }
-  | { type: 'admit'; participantId: ParticipantId }
-  | { type: 'turnAway'; participantId: ParticipantId }
-  | { type: 'removeParticipant'; participantId: ParticipantId }
-  | { type: 'handOver'; to: ParticipantId }
-  | { type: 'setCoLeader'; participantId: ParticipantId; on: boolean }
-  | { type: 'sendSign'; kind: SignKind }
-  | { type: 'askCheckIn'; on: boolean }
-  | { type: 'addNote'; scales: Partial<Record<keyof Scales, number | null | undefined>>; text: string }
-  | { type: 'deleteNote'; id: string }
-  | { type: 'saveRecommendation'; text: string }
-  | { type: 'publishRecommendation' }
-  | { type: 'giveFeedback'; safe?: number | undefined; heard?: number | undefined; useful?: number | undefined; text?: string | undefined }
-  | { type: 'raiseConcern'; text: string };
+/** Commands sent by a member (after validation): derived from the command table in shared/. */
+export type { MemberCommand, CommandName, CommandOf } from '@peer-circle/shared';
+export { ALLOWED_ROLES, LEADER_ONLY } from '@peer-circle/shared';
 
 /** What a person chose at joining (all optional; rules O2, E4). */
 export interface JoinChoices {
@@ -65,6 +29,7 @@ export type SystemCommand =
 
 export type Command = MemberCommand | SystemCommand;
 export type CommandType = Command['type'];
+export type SystemCommandType = SystemCommand['type'];
 
 export type TurnEnd = 'spoke' | 'passed';
 
@@ -113,41 +78,3 @@ export interface Context {
   now: number;
   actor: Actor;
 }
-
-/** Which roles may send each member command (the authorisation matrix, tested in full). */
-export const ALLOWED_ROLES: Record<MemberCommand['type'], readonly Role[]> = {
-  raiseHand: ['leader', 'participant'],
-  lowerHand: ['leader', 'participant'],
-  releaseStick: ['leader', 'participant'],
-  declineStick: ['leader', 'participant'],
-  passStick: ['leader'],
-  takeStick: ['leader'],
-  startRound: ['leader'],
-  endRound: ['leader'],
-  startMeeting: ['leader'],
-  warnClosing: ['leader'],
-  extendMeeting: ['leader'],
-  closeMeeting: ['leader'],
-  leave: ['leader', 'participant', 'observer'],
-  deferTurn: ['leader', 'participant'],
-  updateSettings: ['leader'],
-  setRules: ['leader'],
-  setAgenda: ['leader'],
-  setAgendaCurrent: ['leader'],
-  admit: ['leader'],
-  turnAway: ['leader'],
-  removeParticipant: ['leader'],
-  handOver: ['leader'],
-  setCoLeader: ['leader'],
-  sendSign: ['leader', 'participant'],
-  askCheckIn: ['participant'],
-  addNote: ['observer'],
-  deleteNote: ['observer'],
-  saveRecommendation: ['observer'],
-  publishRecommendation: ['observer'],
-  giveFeedback: ['leader', 'participant'],
-  raiseConcern: ['participant'],
-};
-
-/** Leader commands a co-leader may not use: the role itself stays with the leader (rule F7). */
-export const LEADER_ONLY: ReadonlySet<MemberCommand['type']> = new Set(['handOver', 'setCoLeader']);

@@ -19,7 +19,8 @@ import type {
   RoomSnapshot,
   SignView,
 } from '@peer-circle/shared';
-import { SIGN_FADE_MS } from '@peer-circle/shared';
+import { LIMITS, SIGN_FADE_MS } from '@peer-circle/shared';
+import type { RoomEvent } from './commands.ts';
 
 export interface Participant {
   id: ParticipantId;
@@ -133,6 +134,28 @@ export const leads = (p: Participant): boolean => p.role === 'leader' || p.coLea
 /** F7: an open meeting with no leader or co-leader connected waits for one. */
 export function isLeaderAway(state: RoomState): boolean {
   return state.phase === 'open' && !state.participants.some((p) => p.present && p.connId !== null && leads(p));
+}
+
+/** What only this person may know about their own seat (never in a shared snapshot; F9, E2, E3). */
+export function mineOf(p: Participant): { checkIn: boolean; feedbackGiven: boolean; concernsLeft: number } {
+  return { checkIn: p.checkIn, feedbackGiven: p.feedbackGiven, concernsLeft: Math.max(0, LIMITS.concernsPerPerson - p.concernsSent) };
+}
+
+/**
+ * Where a committed `join` or `resume` put the person, from the events it produced: their seat,
+ * or their place in the lobby (L1). Null if the events name nobody (not a join).
+ */
+export function joinedPlace(state: RoomState, events: readonly RoomEvent[]): { seat: Participant; lobby?: undefined } | { lobby: LobbyEntry } | null {
+  for (const e of events) {
+    if (e.type === 'participantJoined' || e.type === 'participantResumed') {
+      const seat = state.participants.find((p) => p.id === e.participantId);
+      if (seat) return { seat };
+    } else if (e.type === 'lobbyEntered') {
+      const lobby = state.lobby.find((x) => x.id === e.participantId);
+      if (lobby) return { lobby };
+    }
+  }
+  return null;
 }
 
 /** The audience a member's snapshot is made for. */

@@ -1,32 +1,25 @@
 /** Who a socket is, once it has joined. The role comes from the token used, never from the client. */
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, Role, ServerToClientEvents } from '@peer-circle/shared';
+import type { ClientToServerEvents, ServerToClientEvents } from '@peer-circle/shared';
+import type { RoomChange, Session } from '../app/service.ts';
 
-export interface Session {
-  meetingId: string;
-  participantId: string;
-  role: Role;
-  /** `${nodeId}:${socket.id}`: which connection holds the seat. */
-  connId: string;
-}
+export type { Session } from '../app/service.ts';
 
 /**
  * A connection waiting in the lobby (rule L1): no session, so commands and media answer
  * `forbidden`; kept so that a disconnection is recorded and `admitted` finds it.
  */
-export interface LobbySeat {
-  meetingId: string;
-  participantId: string;
-  connId: string;
-}
+export type LobbySeat = Omit<Session, 'role'>;
 
 export interface SocketData {
   session?: Session;
   lobby?: LobbySeat;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InterServerEvents {}
+/** Between server processes (through the adapter): the room service's committed changes. */
+export interface InterServerEvents {
+  roomChanged: (change: RoomChange) => void;
+}
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,5 +1,7 @@
 /**
- * Socket.IO edge: parse with zod -> command -> service -> ack(Result) -> broadcast.
+ * Socket.IO edge: parse with zod -> command -> service -> ack(Result) -> broadcast. It only
+ * translates: what a join means (a new seat, a resumed one, the lobby) is the service's decision,
+ * what a command does is the core's, and audio requests go to the media service as they are.
  * Nothing that reaches the core is unvalidated; a rejected command changes nothing and
  * broadcasts nothing. Logs carry ids and error codes only.
  *
@@ -9,34 +11,37 @@
  * membership: no Socket.IO room can keep a removed, superseded or lobby connection listening.
  */
 import type { Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import {
   COMMAND_NAMES,
-  LIMITS,
+  payloadDetail,
+  MEDIA_COMMAND_NAMES,
   mediaSchemas,
+  parseCommand,
   PROTOCOL_VERSION,
   schemas,
   type Audience,
-  type RoomSnapshot,
   type CommandName,
   type EndReason,
-  protocolError,
   type ErrorKey,
   type Fail,
   type JoinResult,
-  type Payload,
+  type MediaCommandName,
+  type MediaResult,
+  type PeerSignal,
+  type RoomSnapshot,
+  protocolError,
   type Result,
 } from '@peer-circle/shared';
-import { toSnapshot, type MemberCommand, type RoomState } from '../room/index.ts';
-import { audienceOf } from '../room/state.ts';
-import { newId, newSecret, sha256, type RoomService } from '../app/service.ts';
-import { socketIdOf, type AppServer, type AppSocket, type LobbySeat, type Session } from './session.ts';
+import { audienceOf, toSnapshot, type RoomState } from '../room/index.ts';
+import type { ChangeBus, RoomService, Session } from '../app/service.ts';
+import { RateLimit } from '../lib/rate-limit.ts';
+import { socketIdOf, type AppServer, type AppSocket, type LobbySeat } from './session.ts';
 
-export interface TransportHooks {
-  /** A new connection; media signalling handlers are registered here. */
-  onSocket?: (socket: AppSocket) => void;
+/** What the transport hands audio requests to (the MediaService): it never sees a socket. */
+export interface MediaRequests {
+  handle(session: Session | undefined, signal: PeerSignal, name: MediaCommandName, raw: unknown): Promise<MediaResult>;
   /** The person's session on this node ended (left, disconnected or superseded). */
-  onSessionEnded?: (session: Session) => void;
+  onSessionEnded(meetingId: string, participantId: string, connId?: string): void;
 }
 
 export interface TransportOptions {
@@ -44,7 +49,8 @@ export interface TransportOptions {
   service: RoomService;
   logger: Logger;
   nodeId: string;
-  hooks?: TransportHooks;
+  /** Audio, when it runs on this process. */
+  media?: MediaRequests | null;
   /** Commands per second a socket may send before answers become `rate_limited`. */
   ratePerSecond?: number;
 }
@@ -53,18 +59,37 @@ export interface TransportOptions {
 const fail = (code: Fail['error']['code'], key: ErrorKey, detail?: string): Fail => ({ ok: false, error: protocolError(code, key, detail) });
 /** Every event a client may send; anything else is answered `invalid_payload`. */
 const KNOWN = new Set<string>(['join', ...COMMAND_NAMES, ...Object.keys(mediaSchemas)]);
+/** How long a client has to set up a consumer before the server drops it. */
+const OFFER_TIMEOUT_MS = 10_000;
+/**
+ * Media requests one socket may make: starting audio takes 5-6, a restart as many again; an ICE
+ * restart one. Far above any honest client, low enough that nobody can churn the SFU.
+ */
+const MEDIA_RATE = { requests: 40, perMs: 10_000 } as const;
+
+/**
+ * The room service's changes between processes, through the Socket.IO adapter (its Redis stream,
+ * like the snapshots): every process's audio follows every commit.
+ */
+export function adapterChangeBus(io: AppServer): ChangeBus {
+  return {
+    publish: (change) => io.serverSideEmit('roomChanged', change),
+    subscribe: (listener) => void io.on('roomChanged', listener),
+  };
+}
 
 /** Holds, per server process, which meetings have live sockets here (for the heartbeat). */
 export class Transport {
   readonly #o: TransportOptions;
   readonly #rooms = new Map<string, number>();
-  readonly #limiter: RateLimiterMemory;
+  readonly #limiter: RateLimit;
+  readonly #mediaLimiter = new RateLimit(MEDIA_RATE.requests, MEDIA_RATE.perMs);
   readonly #pending = new Set<Promise<unknown>>();
 
   constructor(o: TransportOptions) {
     this.#o = o;
     const rate = o.ratePerSecond ?? 20;
-    this.#limiter = new RateLimiterMemory({ points: rate * 2, duration: 2 });
+    this.#limiter = new RateLimit(rate * 2, 2000);
     o.io.on('connection', (socket) => this.#onConnection(socket));
     o.service.onCommitted(({ state, snapshot, events }) => {
       this.#broadcast(state, snapshot);
@@ -150,23 +175,17 @@ export class Transport {
     const seat = session ?? lobby;
     if (!seat) return undefined;
     void this.#track(seat.meetingId, -1);
-    if (session) this.#o.hooks?.onSessionEnded?.(session);
+    if (session) this.#o.media?.onSessionEnded(session.meetingId, session.participantId, session.connId);
     return seat;
   }
 
   async #limited(socket: AppSocket): Promise<boolean> {
-    try {
-      await this.#limiter.consume(socket.id);
-      return false;
-    } catch {
-      return true;
-    }
+    return !(await this.#limiter.take(socket.id));
   }
 
   #onConnection(socket: AppSocket): void {
     const { service, logger } = this.#o;
-    // Media handlers check socket.data.session themselves: before `join` they answer forbidden.
-    this.#o.hooks?.onSocket?.(socket);
+    this.#routeMedia(socket);
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN.has(event)) return;
@@ -178,7 +197,7 @@ export class Transport {
       const reply = typeof ack === 'function' ? ack : () => {};
       if (await this.#limited(socket)) return reply(fail('rate_limited', 'rateLimit.slowDown'));
       const parsed = schemas.join.safeParse(payload);
-      if (!parsed.success) return reply(fail('invalid_payload', 'payload.invalid', describe(parsed.error)));
+      if (!parsed.success) return reply(fail('invalid_payload', 'payload.invalid', payloadDetail(parsed.error)));
       const p = parsed.data;
       if (p.protocolVersion !== PROTOCOL_VERSION) {
         return reply(fail('unsupported_protocol', 'protocol.outdated'));
@@ -222,65 +241,52 @@ export class Transport {
       const session = this.#endSeat(socket);
       if (!session) return;
       const p = service
-        .execute(session.meetingId, { kind: 'system' }, { type: 'disconnect', participantId: session.participantId, connId: session.connId })
+        .disconnect(session)
         .catch((err: unknown) => logger.error({ err, meetingId: session.meetingId }, 'disconnect failed'))
         .finally(() => this.#pending.delete(p));
       this.#pending.add(p);
     });
   }
 
-  /** Takes a new seat, or restores one with the resume secret (rule S9). */
+  /** Asks the service for a seat (S9) or a lobby place (L1), and remembers it on the socket. */
   async #join(
     socket: AppSocket,
     grant: { meetingId: string; role: Session['role'] },
-    p: Payload<'join'>,
+    p: Parameters<RoomService['join']>[1],
     connId: string,
   ): Promise<Result<JoinResult>> {
-    const { service, logger } = this.#o;
-    const resume = p.resume ?? newSecret();
-    const resumeHash = sha256(resume);
-    const result = p.resume
-      ? await service.execute(grant.meetingId, { kind: 'system' }, { type: 'resume', resumeHash, role: grant.role, connId })
-      : await service.execute(
-          grant.meetingId,
-          { kind: 'system' },
-          {
-            type: 'join',
-            participantId: newId(),
-            name: p.name,
-            role: grant.role,
-            resumeHash,
-            connId,
-            profile: p.profile,
-            namedToObservers: p.namedToObservers,
-            inAttendance: p.inAttendance,
-          },
-        );
-    if (!result.ok) return result;
-    const seat = result.state.participants.find((x) => x.resumeHash === resumeHash);
-    const waiting = seat ? undefined : result.state.lobby.find((x) => x.resumeHash === resumeHash);
-    const participantId = seat?.id ?? waiting?.id;
-    if (participantId === undefined) {
-      logger.error({ meetingId: grant.meetingId }, 'join committed but the seat is neither in the room nor in the lobby');
-      return fail('internal', 'internal.tryAgain');
-    }
+    const joined = await this.#o.service.join(grant, p, connId);
+    if (!joined.ok) return joined;
+    const { session, result } = joined;
     if (!socket.connected) {
       // The connection dropped while joining: start its grace period now.
-      await service.execute(grant.meetingId, { kind: 'system' }, { type: 'disconnect', participantId, connId });
+      await this.#o.service.disconnect(session);
       return fail('conflict', 'join.connectionClosed');
     }
-    if (!seat) {
-      // L1: no snapshot, no names until the leader admits this connection.
-      socket.data.lobby = { meetingId: grant.meetingId, participantId, connId };
-      logger.info({ meetingId: grant.meetingId, participantId, role: waiting!.role }, 'waiting in the lobby');
-      return { ok: true, me: { id: participantId, role: waiting!.role }, resume, state: null, lobby: true, mine: null };
+    if (result.lobby) {
+      socket.data.lobby = { meetingId: session.meetingId, participantId: session.participantId, connId };
+    } else {
+      socket.data.lobby = undefined;
+      socket.data.session = session;
     }
-    socket.data.lobby = undefined;
-    // The seat's role as it is now (a handed-over role stays handed over, F7).
-    socket.data.session = { meetingId: grant.meetingId, participantId, role: seat.role, connId };
-    logger.info({ meetingId: grant.meetingId, participantId, role: seat.role, resumed: Boolean(p.resume) }, 'joined');
-    const mine = { checkIn: seat.checkIn, feedbackGiven: seat.feedbackGiven, concernsLeft: Math.max(0, LIMITS.concernsPerPerson - seat.concernsSent) };
-    return { ok: true, me: { id: participantId, role: seat.role }, resume, state: toSnapshot(result.state, service.clock(), audienceOf(seat)), lobby: false, mine };
+    return { ok: true, ...result };
+  }
+
+  /** Audio requests go to the media service with the socket's session (none before `join`). */
+  #routeMedia(socket: AppSocket): void {
+    const media = this.#o.media;
+    if (!media) return;
+    const signal = signalOf(socket);
+    const on = socket.on.bind(socket) as unknown as (event: string, fn: (...args: unknown[]) => void) => void;
+    for (const name of MEDIA_COMMAND_NAMES) {
+      on(name, async (payload: unknown, ack: unknown) => {
+        // Every media request expects an ack; a request without one is a broken client.
+        if (typeof ack !== 'function') return;
+        const reply = ack as (r: MediaResult) => void;
+        if (!(await this.#mediaLimiter.take(socket.id))) return reply(fail('rate_limited', 'rateLimit.audio'));
+        reply(await media.handle(socket.data.session, signal, name, payload));
+      });
+    }
   }
 
   /**
@@ -296,16 +302,15 @@ export class Transport {
 
   async #command(socket: AppSocket, name: CommandName, payload: unknown): Promise<Result> {
     if (await this.#limited(socket)) return fail('rate_limited', 'rateLimit.slowDown');
-    const parsed = schemas[name].safeParse(payload === undefined ? {} : payload);
-    if (!parsed.success) return fail('invalid_payload', 'payload.invalid', describe(parsed.error));
+    const parsed = parseCommand(name, payload);
+    if (!parsed.ok) return fail('invalid_payload', 'payload.invalid', payloadDetail(parsed.error));
     const session = socket.data.session;
     if (!session) {
       if (name === 'leave' && socket.data.lobby) return this.#leaveLobby(socket);
       return fail('forbidden', socket.data.lobby ? 'lobby.wait' : 'join.first');
     }
-    const cmd = { type: name, ...parsed.data } as MemberCommand;
     try {
-      const r = await this.#o.service.execute(session.meetingId, { kind: 'member', participantId: session.participantId }, cmd);
+      const r = await this.#o.service.execute(session.meetingId, { kind: 'member', participantId: session.participantId }, parsed.command);
       if (!r.ok) return r;
       if (name === 'leave') {
         this.#endSeat(socket);
@@ -319,10 +324,14 @@ export class Transport {
   }
 }
 
-/** A short, plain explanation of what was wrong with a payload (never echoes the input). */
-function describe(error: { issues: { path: PropertyKey[]; message: string }[] }): string | undefined {
-  const first = error.issues[0];
-  if (!first) return undefined; // then the key's own words (ERRORS['payload.invalid'])
-  const where = first.path.length ? first.path.map(String).join('.') : 'request';
-  return `Invalid ${where}: ${first.message}.`;
+/** Media's way to one client: pushes, and consumer offers acked within OFFER_TIMEOUT_MS. */
+function signalOf(socket: AppSocket): PeerSignal {
+  const emit = socket.emit.bind(socket) as unknown as (event: string, payload: unknown) => boolean;
+  return {
+    offerConsumer: async (info) => {
+      const res = await socket.timeout(OFFER_TIMEOUT_MS).emitWithAck('newConsumer', info);
+      return res?.ok === true;
+    },
+    notify: (event, payload) => void emit(event, payload),
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Wires one server process: store, service, Socket.IO (with the Redis Streams adapter when
  * rooms live in Redis), HTTP, media, and the timers that fire deadlines and reap dead peers.
- * Used by main.ts, the tests and the benchmarks alike.
+ * Used by main.ts, the tests and the benchmarks alike. The composition root: the one module
+ * that imports every layer (tests/unit/layers.test.ts).
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,16 +12,17 @@ import { Server } from 'socket.io';
 import { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
-import { RoomService, newId } from './service.ts';
-import { MemoryRoomStore } from '../store/memory.ts';
-import { RedisRoomStore } from '../store/redis.ts';
-import { redisKeys } from '../store/keys.ts';
-import type { RoomStore } from '../store/port.ts';
-import { Transport, type TransportHooks } from '../transport/socket.ts';
-import type { AppServer } from '../transport/session.ts';
-import type { MediaService } from '../media/index.ts';
-import { createHttpApp } from '../http/app.ts';
-import { createLogger } from '../logger.ts';
+import { RoomService } from './app/service.ts';
+import { newId } from './lib/ids.ts';
+import { MemoryRoomStore } from './store/memory.ts';
+import { RedisRoomStore } from './store/redis.ts';
+import { redisKeys } from './store/keys.ts';
+import type { RoomStore } from './store/port.ts';
+import { Transport, adapterChangeBus } from './transport/socket.ts';
+import type { AppServer } from './transport/session.ts';
+import type { MediaService } from './media/index.ts';
+import { createHttpApp } from './http/app.ts';
+import { createLogger } from './logger.ts';
 
 export interface StartOptions {
   port?: number;
@@ -61,7 +63,7 @@ export interface RunningServer {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_CLIENT_DIR = path.resolve(here, '../../../client/dist');
+export const DEFAULT_CLIENT_DIR = path.resolve(here, '../../client/dist');
 
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
   const logger = o.logger ?? createLogger();
@@ -100,6 +102,8 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     adapterRedis = new Redis(o.redisUrl);
     adapterRedis.on('error', (err) => logger.warn({ err: err.message }, 'adapter redis error'));
     io.adapter(createAdapter(adapterRedis, { streamName: redisKeys(o.redisPrefix ?? 'pc:').stream }));
+    // Commits made on other processes reach this one's audio the way snapshots travel.
+    service.shareChanges(adapterChangeBus(io));
   }
   const broadcastRetentionMs = (o.broadcastRetentionSeconds ?? 30) * 1000;
   /**
@@ -114,14 +118,10 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   };
 
   let media: MediaService | null = null;
-  const hooks: TransportHooks = {};
   if (o.media !== false) {
-    const m = await import('../media/index.ts');
-    const ms = await m.MediaService.create({ config: m.mediaConfigFromEnv(process.env), logger });
-    media = ms;
-    hooks.onSocket = (socket) => ms.registerSocket(socket);
-    hooks.onSessionEnded = (s) => ms.onSessionEnded(s.meetingId, s.participantId, s.connId);
-    service.onCommitted(({ snapshot }) => ms.onRoomChanged(snapshot));
+    const m = await import('./media/index.ts');
+    // Audio follows every committed change, from this process and (through the bus) the others.
+    media = await m.MediaService.create({ config: m.mediaConfigFromEnv(process.env), logger, changes: service });
   }
 
   const transport = new Transport({
@@ -129,7 +129,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     service,
     logger,
     nodeId,
-    hooks,
+    media,
     ...(o.ratePerSecond !== undefined ? { ratePerSecond: o.ratePerSecond } : {}),
   });
 
