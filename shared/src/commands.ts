@@ -156,15 +156,15 @@ type Commands = typeof COMMANDS;
 export type CommandName = keyof Commands;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
-/** zod types an empty strict object as `Record<string, never>`: as a payload it is `{}`. */
-type Fields<T> = string extends keyof T ? { [k in never]: never } : T;
 /** A command's payload as the server sees it after validation (zod's output). */
-export type CommandPayload<K extends CommandName> = Fields<z.output<Commands[K]['schema']>>;
-/** A command's payload as a client sends it (zod's input). */
-export type CommandInput<K extends CommandName> = Fields<z.input<Commands[K]['schema']>>;
+export type CommandPayload<K extends CommandName> = z.output<Commands[K]['schema']>;
+/** A command's payload as a client sends it (zod's input; `{}` for a command without fields). */
+export type CommandInput<K extends CommandName> = z.input<Commands[K]['schema']>;
 
+/** zod types an empty strict object as `Record<string, never>`; in a command it adds no field. */
+type Fields<T> = string extends keyof T ? { [k in never]: never } : T;
 /** The validated command as it reaches the room core: `{type: 'passStick', to?: ...}`. */
-export type CommandOf<K extends CommandName> = { type: K } & CommandPayload<K>;
+export type CommandOf<K extends CommandName> = { type: K } & Fields<CommandPayload<K>>;
 /** Every member command, a union keyed on `type` (CONVENTIONS 3). */
 export type MemberCommand = { [K in CommandName]: CommandOf<K> }[CommandName];
 

@@ -2,7 +2,7 @@
  * Opening and closing the meeting (rules C1-C5, S10): the start, the closing warning, extending,
  * closing, and the deadlines the tick fires. Tests: tests/unit/closing.test.ts.
  */
-import { autoWarnAt } from '../state.ts';
+import { autoWarnAt } from '../lifecycle.ts';
 import { reject, requirePhase, type Draft, type FamilyHandlers } from '../draft.ts';
 
 export const closing: FamilyHandlers<'closing'> = {
