@@ -58,6 +58,25 @@ describe('two server processes on one Redis', () => {
     for (const x of [lea, ann, bob]) x.close();
   });
 
+  it('[S6] every commit reaches the other process as a change (snapshot, events, version): what its audio follows', async () => {
+    const m = await createMeeting(a.url);
+    const seen: { version: number; holderId: string | null; types: string[] }[] = [];
+    const stop = b.service.onChange((c) => {
+      if (c.meetingId === m.meetingId) seen.push({ version: c.version, holderId: c.snapshot.stick.holderId, types: c.events.map((e) => e.type) });
+    });
+    // Nobody of this meeting is connected to b: the change reaches it anyway.
+    const lea = await Member.join(a.url, m.tokens.leader, 'Lea');
+    const ann = await Member.join(a.url, m.tokens.participant, 'Ann');
+    await lea.call('startMeeting', {});
+    expect(await lea.call('passStick', { to: ann.me.id })).toEqual({ ok: true });
+    const passed = await lea.waitFor((s) => s.stick.holderId === ann.me.id);
+    await expect.poll(() => seen.find((c) => c.types.includes('stickPassed'))).toMatchObject({ version: passed.version, holderId: ann.me.id });
+    // In commit order, each version once.
+    expect(seen.map((c) => c.version)).toEqual([...new Set(seen.map((c) => c.version))].sort((x, y) => x - y));
+    stop();
+    for (const x of [lea, ann]) x.close();
+  });
+
   it('loses no update when members on both servers act at the same moment', async () => {
     const m = await createMeeting(a.url);
     const lea = await Member.join(a.url, m.tokens.leader, 'Lea');
