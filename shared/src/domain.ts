@@ -146,7 +146,16 @@ export interface RoundView {
   index: number;
   /** Who said "come back to me" in this round (once each, rule F2). */
   deferred: ParticipantId[];
+  /** Who may say "come back to me" now (F2): the holder while the round offers them the stick,
+   * once per round; null when nobody may. The client offers the button from this alone. */
+  mayDefer: ParticipantId | null;
 }
+
+/**
+ * What "pass to next" (passStick without `to`) would do now (rules S4, S8): give the stick to
+ * `id`, complete the round, or nothing (nobody waiting: the command would be refused).
+ */
+export type NextTurn = { kind: 'person'; id: ParticipantId } | { kind: 'roundEnd' } | { kind: 'nobody' };
 
 export interface AgendaItem {
   id: string;
@@ -177,6 +186,10 @@ export interface LobbyView {
 
 /** What only the leader and co-leaders receive. */
 export interface LeaderPanel {
+  /** What "pass to next" would do now (S4, S8), decided by the server's rule, not the page. */
+  next: NextTurn;
+  /** Whom the stick may be handed to directly now (S6), in circle order; empty unless open. */
+  passTargets: ParticipantId[];
   lobby: LobbyView[];
   /** People who asked the leader to check in with them after the meeting (rule F9). */
   checkIns: ParticipantId[];
@@ -258,6 +271,9 @@ export interface RoomSnapshot {
   closing: ClosingView | null;
   /** Epoch ms of the planned end, for meetings with a duration, once started. */
   plannedEndAt: number | null;
+  /** Epoch ms at which the closing warning comes by itself (rule C4): the planned end less the
+   * warning's minutes; null without a planned end or once warned. */
+  autoWarningAt: number | null;
   /** Server clock (epoch ms) when the snapshot was made, so clients can correct their clocks. */
   serverNow: number;
   /** Who this snapshot was made for: each audience gets only what it may see. */

@@ -159,9 +159,11 @@ describe('F2 rounds, kindly', () => {
     await c.lea.call('releaseStick', {});
     let s = await c.bob.waitFor((x) => x.stick.holderId === c.ann.me.id);
     expect([s.round!.index + 1, s.round!.order.length]).toEqual([2, 3]);
+    // Every audience's snapshot names who may say "come back to me" now.
+    expect(s.round!.mayDefer).toBe(c.ann.me.id);
     expect(await c.ann.call('deferTurn', {})).toEqual({ ok: true });
     s = await c.bob.waitFor((x) => x.stick.holderId === c.bob.me.id);
-    expect(s.round).toEqual({ order: [c.lea.me.id, c.bob.me.id, c.ann.me.id], index: 1, deferred: [c.ann.me.id] });
+    expect(s.round).toEqual({ order: [c.lea.me.id, c.bob.me.id, c.ann.me.id], index: 1, deferred: [c.ann.me.id], mayDefer: c.bob.me.id });
     expect(person(s, c.ann.me.id)).toMatchObject({ turns: 0, passes: 0 });
     await c.bob.call('declineStick', {});
     await c.ann.waitFor((x) => x.stick.holderId === c.ann.me.id);

@@ -21,6 +21,8 @@ import type {
 } from '@peer-circle/shared';
 import { LIMITS, SIGN_FADE_MS } from '@peer-circle/shared';
 import type { RoomEvent } from './commands.ts';
+import { mayDefer, nextTurn, passTargets } from './views.ts';
+import { autoWarnAt } from './lifecycle.ts';
 
 export interface Participant {
   id: ParticipantId;
@@ -188,9 +190,12 @@ export function toSnapshot(state: RoomState, now: number, audience: Audience = '
     })),
     stick: { ...state.stick },
     queue: state.queue.map((e) => e.id),
-    round: state.round ? { order: [...state.round.order], index: state.round.index, deferred: [...state.round.deferred] } : null,
+    round: state.round
+      ? { order: [...state.round.order], index: state.round.index, deferred: [...state.round.deferred], mayDefer: mayDefer(state) }
+      : null,
     closing: state.closing ? { ...state.closing } : null,
     plannedEndAt: state.plannedEndAt,
+    autoWarningAt: state.phase === 'open' ? autoWarnAt(state) : null,
     settings: { ...state.settings, rules: [...state.settings.rules] },
     serverNow: now,
     audience,
@@ -212,6 +217,8 @@ export function feedbackAverages(f: FeedbackTally): { count: number; safe: numbe
 function leaderPanel(state: RoomState): LeaderPanel {
   const f = state.feedback;
   return {
+    next: nextTurn(state),
+    passTargets: passTargets(state),
     lobby: state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null })),
     checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
     concerns: state.concerns.map((c) => ({ ...c })),

@@ -6,7 +6,7 @@ import { untrack } from 'svelte';
 import { MediaSession } from '../../lib/media/media.svelte.ts';
 import type { AppSocket } from '../../lib/net/socket.ts';
 
-/** What the audio needs from RoomSession. */
+/** What the audio needs from the seat's RoomConnection. */
 export interface SeatForAudio {
   /** The seat's socket: media signalling rides the same connection (the server knows who we are). */
   readonly socket: AppSocket;

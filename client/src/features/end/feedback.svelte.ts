@@ -3,9 +3,7 @@
  * sent once. Kept per session outside the component, so the thank-you stays when the view is
  * mounted again.
  */
-import type { RoomSession } from '../../lib/room/room.svelte.ts';
-
-type FeedbackAnswers = Parameters<RoomSession['giveFeedback']>[0];
+import type { FeedbackAnswers, RoomSession } from '../../lib/room/room.svelte.ts';
 
 export const FEEDBACK_QUESTIONS = ['safe', 'heard', 'useful'] as const;
 export type FeedbackQuestion = (typeof FEEDBACK_QUESTIONS)[number];
@@ -30,7 +28,7 @@ export class FeedbackDraft {
   }
   get done(): 'sent' | 'already' | null {
     // After a reload the join answer says this seat already gave its feedback.
-    return this.#done ?? (this.#session.mine.feedbackGiven ? 'already' : null);
+    return this.#done ?? (this.#session.connection.mine.feedbackGiven ? 'already' : null);
   }
   /** Rule E2: at least one answer. */
   get empty(): boolean {
@@ -56,7 +54,7 @@ export class FeedbackDraft {
   async send(): Promise<boolean> {
     if (this.empty || this.#sending || this.done) return false;
     this.#sending = true;
-    const ok = await this.#session.giveFeedback(this.payload());
+    const ok = await this.#session.actions.giveFeedback(this.payload());
     this.#sending = false;
     if (ok) {
       this.#done = 'sent';
@@ -65,10 +63,10 @@ export class FeedbackDraft {
       this.text = '';
       return true;
     }
-    const f = this.#session.failure;
+    const f = this.#session.actions.failure;
     if (f?.command === 'giveFeedback' && f.error.code === 'conflict') {
       this.#done = 'already';
-      this.#session.dismissFailure();
+      this.#session.actions.dismissFailure();
     }
     return false;
   }

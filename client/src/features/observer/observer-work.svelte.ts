@@ -44,7 +44,7 @@ export class NotesDraft {
     if (this.empty || this.#saving) return false;
     this.#saving = true;
     this.message = '';
-    const ok = await this.#session.addNote({ ...this.#scales }, this.text.trim());
+    const ok = await this.#session.actions.send('addNote', { scales: { ...this.#scales }, text: this.text.trim() });
     this.#saving = false;
     if (ok) {
       this.#scales = emptyScales();
@@ -56,7 +56,7 @@ export class NotesDraft {
 
   async remove(id: string): Promise<boolean> {
     this.message = '';
-    const ok = await this.#session.deleteNote(id);
+    const ok = await this.#session.actions.send('deleteNote', { id });
     if (ok) this.message = 'deleted';
     return ok;
   }
@@ -81,12 +81,12 @@ export class RecoDraft {
 
   /** My draft as the server keeps it, if I saved one. */
   get mine(): Recommendation | null {
-    const meId = this.#session.me?.id;
-    return this.#session.snapshot?.observer?.recommendations.find((r) => r.authorId === meId) ?? null;
+    const meId = this.#session.view.me?.id;
+    return this.#session.view.snapshot?.observer?.recommendations.find((r) => r.authorId === meId) ?? null;
   }
   get myNotes(): ObserverNote[] {
-    const meId = this.#session.me?.id;
-    return (this.#session.snapshot?.observer?.notes ?? []).filter((n) => n.authorId === meId);
+    const meId = this.#session.view.me?.id;
+    return (this.#session.view.snapshot?.observer?.notes ?? []).filter((n) => n.authorId === meId);
   }
   /** The draft built from my notes now. */
   get generated(): string {
@@ -128,7 +128,7 @@ export class RecoDraft {
     if (this.#busy || this.text.trim() === '') return false;
     this.#busy = 'publish';
     let ok = this.dirty ? await this.#saveText() : true;
-    if (ok && this.publishedAt === null) ok = await this.#session.publishRecommendation();
+    if (ok && this.publishedAt === null) ok = await this.#session.actions.send('publishRecommendation', {});
     this.#busy = null;
     if (ok) this.message = 'published';
     return ok;
@@ -136,7 +136,7 @@ export class RecoDraft {
 
   async #saveText(): Promise<boolean> {
     const text = this.text.trim();
-    const ok = await this.#session.saveRecommendation(text);
+    const ok = await this.#session.actions.send('saveRecommendation', { text });
     // Keep the saved words on screen even if the new snapshot comes a moment after the ack.
     if (ok) this.#edited = text;
     return ok;

@@ -35,7 +35,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 /**
  * Opens the socket to the page's own origin. It reconnects by itself with backoff; the owner
- * (RoomSession) re-joins on every `connect`.
+ * (RoomConnection) re-joins on every `connect`.
  */
 export function openSocket(): AppSocket {
   return io({
