@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ADMISSIONS, PROFILES, SIGN_KINDS, type ProtocolError, type RoomSnapshot, type Role, type ParticipantId } from './domain.ts';
+import { LANGUAGES, type Language } from './locale-data/index.ts';
 import type { MediaClientToServerEvents, MediaServerToClientEvents } from './media-protocol.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -64,6 +65,8 @@ export const CreateMeetingBody = z
     shareTimerMinutes: shareTimer.optional(),
     admission: admission.optional(),
     signsEnabled: z.boolean().optional(),
+    /** The meeting's language (default 'en'): invitations, default rules and the attendance CSV. */
+    language: z.enum(LANGUAGES as [Language, ...Language[]]).optional(),
   })
   .strict();
 export type CreateMeetingBody = z.infer<typeof CreateMeetingBody>;
@@ -91,6 +94,8 @@ export interface LookupResponse {
   role: Role;
   phase: RoomSnapshot['phase'];
   rules: string[];
+  /** The meeting's language: the join page opens in it unless the person chose a language. */
+  language: Language;
 }
 
 export const schemas = {

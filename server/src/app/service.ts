@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DEFAULT_RULES, protocolError, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
+import { LOCALE_DATA, protocolError, type CreateMeetingBody, type ProtocolError, type Role, type RoomSnapshot } from '@peer-circle/shared';
 import { createRoom, decide, leads, nextDeadline, toSnapshot, type Actor, type Command, type RoomEvent, type RoomState } from '../room/index.ts';
 import type { CommitOptions, RoomStore, TokenGrant } from '../store/port.ts';
 import { meetingRecord, summaryFromRecord, summaryFromState, type AttendanceSummary } from './record.ts';
@@ -83,6 +83,7 @@ export class RoomService {
   async createMeeting(body: CreateMeetingBody): Promise<{ meetingId: string; tokens: Record<Role, string> }> {
     const tokens: Record<Role, string> = { leader: newSecret(), participant: newSecret(), observer: newSecret() };
     const meetingId = newId();
+    const language = body.language ?? 'en';
     const state = createRoom({
       meetingId,
       title: body.title,
@@ -90,13 +91,14 @@ export class RoomService {
       settings: {
         closingWarningMinutes: body.closingWarningMinutes ?? 5,
         autoPass: body.autoPass ?? false,
-        rules: body.rules ?? [...DEFAULT_RULES],
+        rules: body.rules ?? [...LOCALE_DATA[language].defaultRules],
         leaderAlwaysHeard: true,
         graceSeconds: this.#opts.graceSeconds,
         durationMinutes: body.durationMinutes ?? null,
         shareTimerMinutes: body.shareTimerMinutes ?? null,
         admission: body.admission ?? 'open',
         signsEnabled: body.signsEnabled ?? true,
+        language,
       },
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });

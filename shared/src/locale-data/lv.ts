@@ -2,6 +2,8 @@
  * Latvian data the server needs: the default group rules (DEFAULT_RULES in domain.ts) as a
  * Latvian peer-support group would word them, and the words of the attendance CSV (http/csv.ts).
  */
+import type { LocaleData } from './types.ts';
+
 export const lv = {
   defaultRules: [
     'Tas, kas šeit tiek teikts, paliek šeit.',
@@ -36,4 +38,4 @@ export const lv = {
       'prefer-not-to-say': 'nevēlas norādīt',
     },
   },
-} as const;
+} as const satisfies LocaleData;

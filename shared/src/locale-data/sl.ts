@@ -4,6 +4,8 @@
  * and the words of the attendance CSV (server/src/http/csv.ts: one table
  * `date,title,section,item,count`, column headers lower-case like the English).
  */
+import type { LocaleData } from './types.ts';
+
 export const sl = {
   defaultRules: [
     'Kar je povedano v skupini, ostane v skupini.',
@@ -38,4 +40,4 @@ export const sl = {
       'prefer-not-to-say': 'raje ne povedo',
     },
   },
-} as const;
+} as const satisfies LocaleData;

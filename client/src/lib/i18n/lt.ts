@@ -16,6 +16,8 @@
  * - Words of the practice: grupės vedėjas, dalyvis, stebėtojai, kalbėjimo lazdelė, ratas,
  *   praleisti, teisė tylėti, vedėjo padėjėjas (co-leader), laukiamasis (lobby).
  */
+import type { EnglishTranslation } from './resources.ts';
+
 export const lt = {
   app: {
     name: 'Peer Circle',
@@ -747,7 +749,6 @@ export const lt = {
       turns: 'Kalbėjo kartų',
       legendSpeaking: 'storas stulpelis: kalbėjimo laikas',
       legendTurns: 'plonas stulpelis: kiek kartų kalbėjo',
-      minutes: '{{value}} min.',
       turnsValue_one: '{{count}} kartas',
       turnsValue_few: '{{count}} kartai',
       turnsValue_many: '{{count}} karto',
@@ -775,11 +776,6 @@ export const lt = {
       tablePasses: 'Praleido',
       tablePersonN: 'Žmogus {{n}}',
     },
-    duration: {
-      seconds: '{{s}} s',
-      minutes: '{{m}} min. {{s}} s',
-      hours: '{{h}} val. {{m}} min.',
-    },
   },
   feedback: {
     heading: 'Kaip jums buvo?',
@@ -797,4 +793,4 @@ export const lt = {
     thanks: 'Ačiū. Jūsų atsiliepimas išsiųstas.',
     already: 'Savo atsiliepimą jau atsiuntėte. Ačiū.',
   },
-} as const;
+} as const satisfies EnglishTranslation;

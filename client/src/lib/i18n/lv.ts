@@ -13,6 +13,8 @@
  * uzgaidāmā telpa (lobby), atsauksmes (feedback), bažas (concern). Sentences about "you" avoid
  * gendered participles (past tense verbs instead), so they fit everyone.
  */
+import type { EnglishTranslation } from './resources.ts';
+
 export const lv = {
   app: {
     name: 'Peer Circle',
@@ -724,7 +726,6 @@ export const lv = {
       turns: 'Runas reizes',
       legendSpeaking: 'platā josla: runas laiks',
       legendTurns: 'šaurā josla: runas reizes',
-      minutes: '{{value}} min',
       turnsValue_zero: '{{count}} reizes',
       turnsValue_one: '{{count}} reize',
       turnsValue_other: '{{count}} reizes',
@@ -747,11 +748,6 @@ export const lv = {
       tablePasses: 'Izlaida',
       tablePersonN: '{{n}}. cilvēks',
     },
-    duration: {
-      seconds: '{{s}} s',
-      minutes: '{{m}} min {{s}} s',
-      hours: '{{h}} st. {{m}} min',
-    },
   },
   feedback: {
     heading: 'Kā jums šodien bija?',
@@ -769,4 +765,4 @@ export const lv = {
     thanks: 'Paldies. Jūsu atsauksmes ir nosūtītas.',
     already: 'Jūs jau nosūtījāt savas atsauksmes. Paldies.',
   },
-} as const;
+} as const satisfies EnglishTranslation;

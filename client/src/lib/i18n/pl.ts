@@ -13,6 +13,8 @@
  * - plurals: Polish cardinal categories one / few / many / other (other = fractions, 1,5 minuty);
  *   ordinals: Polish has only `other`, written as "{{count}}." ("Jesteś 2. w kolejce").
  */
+import type { EnglishTranslation } from './resources.ts';
+
 export const pl = {
   app: {
     name: 'Peer Circle',
@@ -744,7 +746,6 @@ export const pl = {
       turns: 'Wypowiedzi',
       legendSpeaking: 'gruby pasek: czas mówienia',
       legendTurns: 'cienki pasek: wypowiedzi',
-      minutes: '{{value}} min',
       turnsValue_one: '{{count}} wypowiedź',
       turnsValue_few: '{{count}} wypowiedzi',
       turnsValue_many: '{{count}} wypowiedzi',
@@ -772,11 +773,6 @@ export const pl = {
       tablePasses: 'Spasowania',
       tablePersonN: 'Osoba {{n}}',
     },
-    duration: {
-      seconds: '{{s}} s',
-      minutes: '{{m}} min {{s}} s',
-      hours: '{{h}} godz. {{m}} min',
-    },
   },
   feedback: {
     heading: 'Jak ci było na spotkaniu?',
@@ -794,4 +790,4 @@ export const pl = {
     thanks: 'Dziękujemy. Twoja opinia jest wysłana.',
     already: 'Twoja opinia jest już wysłana. Dziękujemy.',
   },
-} as const;
+} as const satisfies EnglishTranslation;

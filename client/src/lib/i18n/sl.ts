@@ -19,6 +19,8 @@
  *   "srečanje"; feedback = "odziv"; a concern = "pomislek"; agenda = "dnevni red", item = "točka".
  * - Sentences about a named person avoid gendered past tense ("{{name}} čaka na vstop").
  */
+import type { EnglishTranslation } from './resources.ts';
+
 export const sl = {
   app: {
     name: 'Peer Circle',
@@ -749,7 +751,6 @@ export const sl = {
       turns: 'Na vrsti',
       legendSpeaking: 'debel stolpec: čas govora',
       legendTurns: 'tanek stolpec: kolikokrat na vrsti',
-      minutes: '{{value}} min',
       turnsValue_one: '{{count}}-krat na vrsti',
       turnsValue_two: '{{count}}-krat na vrsti',
       turnsValue_few: '{{count}}-krat na vrsti',
@@ -777,11 +778,6 @@ export const sl = {
       tablePasses: 'Preskoki',
       tablePersonN: 'Oseba {{n}}',
     },
-    duration: {
-      seconds: '{{s}} sek.',
-      minutes: '{{m}} min in {{s}} sek.',
-      hours: '{{h}} h in {{m}} min',
-    },
   },
   feedback: {
     heading: 'Kako je bilo za vas?',
@@ -799,4 +795,4 @@ export const sl = {
     thanks: 'Hvala. Vaš odziv je poslan.',
     already: 'Svoj odziv ste že poslali. Hvala.',
   },
-} as const;
+} as const satisfies EnglishTranslation;
