@@ -4,6 +4,8 @@
  * `date,title,section,item,count`, totals, one row per profile, names), lower-case like the
  * English ones.
  */
+import type { LocaleData } from './types.ts';
+
 export const fi = {
   defaultRules: [
     'Se, mitä täällä kerrotaan, jää tänne.',
@@ -38,4 +40,4 @@ export const fi = {
       'prefer-not-to-say': 'ei halua kertoa',
     },
   },
-} as const;
+} as const satisfies LocaleData;

@@ -5,6 +5,7 @@
  */
 import type { LocaleData } from './types.ts';
 import { en } from './en.ts';
+import { fi } from './fi.ts';
 import { lt } from './lt.ts';
 import { lv } from './lv.ts';
 import { pl } from './pl.ts';
@@ -22,12 +23,13 @@ export const LANGUAGE_NAMES = {
   lt: 'Lietuvių',
   pl: 'Polski',
   sl: 'Slovenščina',
+  fi: 'Suomi',
 } as const;
 export type Language = keyof typeof LANGUAGE_NAMES;
 export const LANGUAGES = Object.keys(LANGUAGE_NAMES) as Language[];
 export const DEFAULT_LANGUAGE: Language = 'en';
 
-export const LOCALE_DATA: Readonly<Record<Language, LocaleData>> = { en, lt, lv, pl, sl };
+export const LOCALE_DATA: Readonly<Record<Language, LocaleData>> = { en, fi, lt, lv, pl, sl };
 
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && Object.hasOwn(LANGUAGE_NAMES, value);

@@ -18,6 +18,8 @@
  *   read "olet toinen jonossa");
  * - quotes ”…”, dashes –.
  */
+import type { EnglishTranslation } from './resources.ts';
+
 export const fi = {
   app: {
     name: 'Peer Circle',
@@ -604,7 +606,6 @@ export const fi = {
       turns: 'Vuorot',
       legendSpeaking: 'paksu palkki: puheaika',
       legendTurns: 'ohut palkki: vuorot',
-      minutes: '{{value}} min.',
       turnsValue_one: '{{count}} vuoro',
       turnsValue_other: '{{count}} vuoroa',
       none: 'Piirissä ei ollut ketään.',
@@ -621,11 +622,6 @@ export const fi = {
       tablePerson: 'Henkilö',
       tablePasses: 'Ohitukset',
       tablePersonN: 'Henkilö {{n}}',
-    },
-    duration: {
-      seconds: '{{s}} sek.',
-      minutes: '{{m}} min {{s}} sek.',
-      hours: '{{h}} t {{m}} min',
     },
   },
   feedback: {
@@ -759,4 +755,4 @@ export const fi = {
     'media.noProducer': 'Tällaista mikrofonia ei ole.',
     'media.noTransport': 'Tällaista siirtoyhteyttä ei ole.',
   },
-} as const;
+} as const satisfies EnglishTranslation;

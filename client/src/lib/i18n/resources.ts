@@ -7,6 +7,7 @@ import { en as enBase, type LocaleTree } from './en.ts';
 import { enObserve } from './en-observe.ts';
 import { enErrors } from './en-errors.ts';
 import type { Translation } from './types.ts';
+import { fi } from './fi.ts';
 import { lt } from './lt.ts';
 import { lv } from './lv.ts';
 import { pl } from './pl.ts';
@@ -23,4 +24,4 @@ export type English = typeof en;
 export type EnglishTranslation = Translation<English>;
 
 /** A missing language fails to compile: the list of languages is LANGUAGES in shared. */
-export const resources: Readonly<Record<Language, LocaleTree>> = { en, lt, lv, pl, sl } satisfies Record<Language, EnglishTranslation | English>;
+export const resources: Readonly<Record<Language, LocaleTree>> = { en, fi, lt, lv, pl, sl } satisfies Record<Language, EnglishTranslation | English>;
