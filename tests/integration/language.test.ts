@@ -23,10 +23,20 @@ const post = (url: string, path: string, body: unknown) =>
 
 /** The CSV's rows as cells; a non-English file starts with a byte order mark for spreadsheets. */
 async function csvRows(res: Response, language: Language): Promise<string[][]> {
-  const text = await res.text();
-  if (language !== 'en') expect(text.charCodeAt(0)).toBe(0xfeff);
-  return text.replace(/^\uFEFF/, '').trimEnd().split('\r\n').map((r) => r.split(','));
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const bom = bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]));
+  expect(bom).toBe(language !== 'en');
+  return bytes
+    .subarray(bom ? 3 : 0)
+    .toString('utf8')
+    .trimEnd()
+    .split('\r\n')
+    .map((r) => r.split(','));
 }
+
+const EXPECTED_HEADERS = { pl: ['data', 'tytuł', 'sekcja', 'pozycja', 'liczba'], fi: ['päivämäärä', 'otsikko', 'osio', 'kohta', 'määrä'] };
+/** The lived-experience profile's name. */
+const EXPECTED_PROFILE = { pl: 'osoba z własnym doświadczeniem', fi: 'oma kokemus' };
 
 describe('the meeting’s language', () => {
   it('defaults to English with the English rules', async () => {
@@ -62,6 +72,9 @@ describe('the meeting’s language', () => {
     const rows = await csvRows(res, language);
     const h = words.header;
     expect(rows[0]).toEqual([h.date, h.title, h.section, h.item, h.count]);
+    // The words themselves, as a Polish or Finnish reader sees them.
+    expect(rows[0]).toEqual(EXPECTED_HEADERS[language]);
+    expect(rows.map((r) => r[3])).toContain(EXPECTED_PROFILE[language]);
     const body = rows.slice(1).map((r) => r.slice(2));
     expect(body).toEqual([
       [words.section.total, words.item.attended, '3'],
