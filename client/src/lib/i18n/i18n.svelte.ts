@@ -8,8 +8,7 @@
  * leader chose), the browser's languages, English. docs/i18n.md tells how to add a language.
  */
 import i18next, { type i18n as I18next } from 'i18next';
-import { DEFAULT_LANGUAGE, isLanguage, LANGUAGES, type Language } from '@peer-circle/shared';
-import { isErrorKey } from '@peer-circle/shared';
+import { DEFAULT_LANGUAGE, isErrorKey, isLanguage, LANGUAGES, type Language } from '@peer-circle/shared';
 import { resources, type English } from './resources.ts';
 
 type PluralCategory = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
