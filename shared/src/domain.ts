@@ -3,6 +3,7 @@
  * Closed sets are `as const` objects with a same-named type (CONVENTIONS rule 3).
  */
 import type { ErrorKey } from './errors.ts';
+import type { Language } from './locale-data/index.ts';
 
 export const Role = {
   leader: 'leader',
@@ -106,6 +107,11 @@ export interface MeetingSettings {
   admission: Admission;
   /** Silent support signs allowed (rule F8). */
   signsEnabled: boolean;
+  /**
+   * The meeting's language, chosen by the leader at creation: invitation pages open in it unless
+   * the person chose a language, and the attendance CSV is written in it.
+   */
+  language: Language;
 }
 
 /** The closing warning in progress (rules C1-C3): the meeting closes by itself at `endsAt`. */
@@ -289,11 +295,3 @@ export interface RoomSnapshot {
 }
 
 export type Audience = 'leader' | 'participant' | 'observer';
-
-export const DEFAULT_RULES: readonly string[] = [
-  'What is said here stays here.',
-  'We speak from our own experience, in the first person.',
-  'Everyone may pass: nobody has to speak.',
-  'One person speaks at a time: the one holding the stick.',
-  'No advice, comments or criticism of what another person shared.',
-];

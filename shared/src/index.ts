@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './commands.ts';
 export * from './protocol.ts';
 export * from './media-protocol.ts';
+export * from './locale-data/index.ts';

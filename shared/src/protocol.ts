@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ProtocolError, RoomSnapshot, Role, ParticipantId } from './domain.ts';
 import { commandSchemas, type CommandName, type CommandPayload } from './commands.ts';
 import { LIMITS, field } from './fields.ts';
+import { LANGUAGES, type Language } from './locale-data/index.ts';
 import type { MediaClientToServerEvents, MediaServerToClientEvents } from './media-protocol.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -25,6 +26,8 @@ export const CreateMeetingBody = z
     shareTimerMinutes: shareTimer.optional(),
     admission: admission.optional(),
     signsEnabled: z.boolean().optional(),
+    /** The meeting's language (default 'en'): invitations, default rules and the attendance CSV. */
+    language: z.enum(LANGUAGES as [Language, ...Language[]]).optional(),
   })
   .strict();
 export type CreateMeetingBody = z.infer<typeof CreateMeetingBody>;
@@ -52,6 +55,8 @@ export interface LookupResponse {
   role: Role;
   phase: RoomSnapshot['phase'];
   rules: string[];
+  /** The meeting's language: the join page opens in it unless the person chose a language. */
+  language: Language;
 }
 
 /** The `join` payload: a link, a name, and a resume secret when coming back (rule S9). */

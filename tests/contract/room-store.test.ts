@@ -35,6 +35,7 @@ function room(id: string, n = 0): RoomState {
       shareTimerMinutes: null,
       admission: 'open',
       signsEnabled: true,
+      language: 'en',
     },
     tokenHashes: { leader: `${id}-L`, participant: `${id}-P`, observer: `${id}-O` },
   });

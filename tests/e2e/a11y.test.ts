@@ -9,15 +9,12 @@
  * mechanical faults (contrast, names, labels, structure, ARIA misuse) that must never come back.
  * Set A11Y_SCREENSHOTS=<dir> to also save a screenshot of each checked screen for a human look.
  */
-import { mkdir } from 'node:fs/promises';
-import { join as joinPath } from 'node:path';
-import axe from 'axe-core';
-import type { AxeResults, Result as AxeResult } from 'axe-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
+import { axeAudit } from '../helpers/axe.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -31,61 +28,9 @@ afterAll(async () => {
 });
 const { newPage, arrive } = pages(() => browser);
 
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-const BLOCKING = new Set(['serious', 'critical']);
+/** Set A11Y_SCREENSHOTS=<dir> to also save a screenshot of each checked screen. */
 const SHOTS = process.env.A11Y_SCREENSHOTS;
-
-function describeViolations(violations: AxeResult[]): string {
-  return violations
-    .map((v) => {
-      const targets = v.nodes.map((n) => `      ${n.target.join(' ')}${n.failureSummary ? `\n        ${n.failureSummary.replace(/\n/g, '\n        ')}` : ''}`);
-      return `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${targets.join('\n')}`;
-    })
-    .join('\n');
-}
-
-/**
- * Runs axe on the page as it is now; fails on serious or critical violations, and lists the
- * moderate and minor ones in the log so they are seen too.
- */
-async function audit(page: Page, screen: string): Promise<void> {
-  // Judge the screen at rest: a fade-in caught half-way would read as low contrast. (Capped:
-  // a silent sign fades out over seconds on purpose.)
-  await page.evaluate(() =>
-    Promise.race([
-      Promise.all(
-        document
-          .getAnimations()
-          .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
-          .map((a) => a.finished.catch(() => undefined)),
-      ),
-      new Promise((resolve) => setTimeout(resolve, 1_500)),
-    ]),
-  );
-  if (SHOTS) {
-    await mkdir(SHOTS, { recursive: true });
-    await page.screenshot({ path: joinPath(SHOTS, `${screen.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
-  }
-  const injected = await page.evaluate(() => 'axe' in window);
-  // The app's Content-Security-Policy (script-src 'self') rightly refuses an inline <script>
-  // (page.addScriptTag), so axe is evaluated through the DevTools protocol, which CSP does not
-  // govern; the page keeps its real policy while it is checked.
-  if (!injected) await page.evaluate(axe.source);
-  const results = await page.evaluate(
-    (tags) =>
-      (window as unknown as { axe: { run(ctx: Document, o: object): Promise<AxeResults> } }).axe.run(document, {
-        runOnly: { type: 'tag', values: tags },
-        resultTypes: ['violations'],
-      }),
-    WCAG_TAGS,
-  );
-  const blocking = results.violations.filter((v) => BLOCKING.has(v.impact ?? ''));
-  const other = results.violations.filter((v) => !BLOCKING.has(v.impact ?? ''));
-  if (other.length > 0) console.warn(`axe, ${screen}: moderate or minor\n${describeViolations(other)}`);
-  // Soft: every screen is checked in one run, and each one's list is reported.
-  expect.soft(blocking.map((v) => `${v.impact} ${v.id}`), `axe, ${screen}: serious or critical violations\n${describeViolations(blocking)}`).toEqual([]);
-}
-
+const audit = (page: Page, screen: string) => axeAudit(page, screen, SHOTS);
 
 describe('accessibility of every screen (axe-core, WCAG 2.2 AA)', () => {
   it('no serious or critical violations from creating a meeting to its end', { timeout: 120_000 }, async () => {

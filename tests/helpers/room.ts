@@ -31,6 +31,7 @@ export const DEFAULT_TEST_SETTINGS: RoomState['settings'] = {
   shareTimerMinutes: null,
   admission: 'open',
   signsEnabled: true,
+  language: 'en',
 };
 
 export class TestRoom {

@@ -88,6 +88,7 @@ describe('attendance summary (E4, E5)', () => {
     const csv = attendanceCsv({
       date: '2025-03-04',
       title: 'Group, Tuesday',
+      language: 'en',
       counts: { attended: 2, observers: 1, profiles: { 'lived-experience': 1, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 } },
       names: ['=cmd|x', 'Ann'],
     });

@@ -3,7 +3,7 @@
  * counts, the anonymous record kept AGGREGATE_RETENTION_DAYS, and the attendance summary the
  * leader downloads. No I/O here; the service stores the record, the HTTP edge renders the CSV.
  */
-import { PROFILES } from '@peer-circle/shared';
+import { PROFILES, type Language } from '@peer-circle/shared';
 import { distribution, feedbackAverages, type RoomState } from '../room/state.ts';
 import type { AttendanceCounts, MeetingRecord } from '../store/port.ts';
 
@@ -35,6 +35,7 @@ export function meetingRecord(state: RoomState): MeetingRecord {
     meetingId: state.meetingId,
     leaderTokenHash: state.tokenHashes.leader,
     title: state.title,
+    language: state.settings.language,
     date: utcDate(state.startedAt ?? state.createdAt),
     closedAt: state.closedAt,
     attendance: attendanceCounts(state),
@@ -47,6 +48,8 @@ export function meetingRecord(state: RoomState): MeetingRecord {
 export interface AttendanceSummary {
   date: string;
   title: string;
+  /** The meeting's language: the CSV's headers and words are written in it. */
+  language: Language;
   counts: AttendanceCounts;
   /** Only people who agreed at joining to be named on the attendance list (E4), circle order. */
   names: string[];
@@ -56,11 +59,12 @@ export function summaryFromState(state: RoomState): AttendanceSummary {
   return {
     date: utcDate(state.startedAt ?? state.createdAt),
     title: state.title,
+    language: state.settings.language,
     counts: attendanceCounts(state),
     names: [...state.participants].sort((a, b) => a.seat - b.seat).filter((p) => p.inAttendance).map((p) => p.name),
   };
 }
 
 export function summaryFromRecord(record: MeetingRecord): AttendanceSummary {
-  return { date: record.date, title: record.title, counts: record.attendance, names: [] };
+  return { date: record.date, title: record.title, language: record.language ?? 'en', counts: record.attendance, names: [] };
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import {
-  DEFAULT_RULES,
+  LOCALE_DATA,
   protocolError,
   type CreateMeetingBody,
   type JoinResult,
@@ -142,6 +142,7 @@ export class RoomService {
   async createMeeting(body: CreateMeetingBody): Promise<{ meetingId: string; tokens: Record<Role, string> }> {
     const tokens: Record<Role, string> = { leader: newSecret(), participant: newSecret(), observer: newSecret() };
     const meetingId = newId();
+    const language = body.language ?? 'en';
     const state = createRoom({
       meetingId,
       title: body.title,
@@ -149,13 +150,14 @@ export class RoomService {
       settings: {
         closingWarningMinutes: body.closingWarningMinutes ?? 5,
         autoPass: body.autoPass ?? false,
-        rules: body.rules ?? [...DEFAULT_RULES],
+        rules: body.rules ?? [...LOCALE_DATA[language].defaultRules],
         leaderAlwaysHeard: true,
         graceSeconds: this.#opts.graceSeconds,
         durationMinutes: body.durationMinutes ?? null,
         shareTimerMinutes: body.shareTimerMinutes ?? null,
         admission: body.admission ?? 'open',
         signsEnabled: body.signsEnabled ?? true,
+        language,
       },
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });

@@ -105,6 +105,7 @@ export function createHttpApp(o: HttpOptions): express.Express {
       role: found.role,
       phase: found.state.phase,
       rules: found.state.settings.rules,
+      language: found.state.settings.language,
     };
     res.json(body);
   });

@@ -4,7 +4,7 @@
  * not the stored one changes nothing and reports a conflict, so no update is ever lost when two
  * server processes act on one room at once.
  */
-import type { EndView, Profile, Role } from '@peer-circle/shared';
+import type { EndView, Language, Profile, Role } from '@peer-circle/shared';
 import type { RoomState } from '../room/state.ts';
 
 export interface TokenGrant {
@@ -39,6 +39,8 @@ export interface MeetingRecord {
   /** sha256 of the leader token: the leader can still download the (anonymous) summary. */
   leaderTokenHash: string;
   title: string;
+  /** The meeting's language, for the attendance CSV; absent in records written before it existed. */
+  language?: Language;
   /** UTC day of the meeting, YYYY-MM-DD. */
   date: string;
   closedAt: number | null;

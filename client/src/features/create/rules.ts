@@ -1,4 +1,4 @@
-import { DEFAULT_RULES } from '@peer-circle/shared';
+import { LOCALE_DATA, type Language } from '@peer-circle/shared';
 
 /** One editable rule; `id` keeps each input stable while others are added or removed. */
 export interface RuleItem {
@@ -9,4 +9,11 @@ export interface RuleItem {
 let counter = 0;
 export const newRuleId = (): number => ++counter;
 
-export const defaultRules = (): RuleItem[] => DEFAULT_RULES.map((text) => ({ id: newRuleId(), text }));
+/** The usual rules, in the meeting's language. */
+export const defaultRules = (language: Language): RuleItem[] => LOCALE_DATA[language].defaultRules.map((text) => ({ id: newRuleId(), text }));
+
+/** True while the rules are still exactly the usual ones offered in `language` (nothing edited). */
+export const areDefaultRules = (rules: readonly RuleItem[], language: Language): boolean => {
+  const usual = LOCALE_DATA[language].defaultRules;
+  return rules.length === usual.length && rules.every((r, i) => r.text === usual[i]);
+};

@@ -3,8 +3,8 @@
  * seat silently after a reload), create the RoomSession, and come back in after the session
  * ended in another tab ("continue here instead") or after leaving ("go back in").
  */
-import type { LookupResponse, Profile } from '@peer-circle/shared';
-import { errorText, t } from '../../lib/i18n/index.ts';
+import { isLanguage, type LookupResponse, type Profile } from '@peer-circle/shared';
+import { errorText, locale, t } from '../../lib/i18n/index.ts';
 import { looksLikeToken, lookupToken } from '../../lib/net/api.ts';
 import { JoinError, RoomSession } from '../../lib/room/room.svelte.ts';
 import { seats, type StoredSeat } from '../../lib/room/seats.ts';
@@ -65,6 +65,8 @@ export class JoinFlow {
       return;
     }
     const info = res.data;
+    // The invitation opens in the meeting's language, unless this person chose their own.
+    locale.setMeetingLanguage(isLanguage(info.language) ? info.language : null);
     if (info.phase === 'closed') {
       seats.forget(info.meetingId, info.role);
       this.#stage = { kind: 'closed', title: info.title };
@@ -105,6 +107,7 @@ export class JoinFlow {
   close(): void {
     this.#closed = true;
     if (this.#stage.kind === 'room') this.#stage.session.close();
+    locale.setMeetingLanguage(null);
   }
 
   async #enter(info: LookupResponse, name: string, resume: string | undefined, choices: JoinChoices = {}): Promise<void> {

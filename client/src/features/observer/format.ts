@@ -1,28 +1,13 @@
-/** Words for durations, times and scale values, shared by the observer panel and the closing view. */
+/** Words for phases and failures, shared by the observer panel and the closing view. */
 import type { Phase } from '@peer-circle/shared';
-import { errorText, locale, t } from '../../lib/i18n/index.ts';
+import { errorText, formatNumber, t } from '../../lib/i18n/index.ts';
 import type { CommandFailure } from '../../lib/room/room.svelte.ts';
 
-/** "45 s", "3 min 05 s", "1 h 20 min": whole seconds, calm to read. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1_000));
-  const h = Math.floor(total / 3_600);
-  const m = Math.floor((total % 3_600) / 60);
-  const s = total % 60;
-  if (h > 0) return t('endView.duration.hours', { h, m });
-  if (m > 0) return t('endView.duration.minutes', { m, s: String(s).padStart(2, '0') });
-  return t('endView.duration.seconds', { s });
-}
+// Durations, times and numbers are formatted by Intl in lib/i18n/format.ts.
+export { formatDuration, formatTime } from '../../lib/i18n/index.ts';
 
-/** "19:05" in the reader's language, from this device's epoch ms. */
-export function formatTime(localMs: number): string {
-  return new Intl.DateTimeFormat(locale.lang, { hour: 'numeric', minute: '2-digit' }).format(localMs);
-}
-
-/** "3.7": one decimal at most, in the reader's language. */
-export function formatAverage(value: number): string {
-  return new Intl.NumberFormat(locale.lang, { maximumFractionDigits: 1 }).format(value);
-}
+/** "3.7" ("3,7" in Lithuanian): one decimal at most, in the reader's language. */
+export const formatAverage = (value: number): string => formatNumber(value, 1);
 
 export function phaseWords(phase: Phase): string {
   switch (phase) {

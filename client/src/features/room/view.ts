@@ -27,12 +27,3 @@ export function secondsLeft(ms: number): number {
 export function extensionAmount(ms: number): { unit: 'minutes' | 'seconds'; count: number } {
   return ms >= 60_000 ? { unit: 'minutes', count: Math.round(ms / 60_000) } : { unit: 'seconds', count: Math.max(1, Math.round(ms / 1_000)) };
 }
-
-/** Elapsed time as m:ss (or h:mm:ss), for the leader's view of a turn. */
-export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1_000));
-  const h = Math.floor(total / 3_600);
-  const m = Math.floor((total % 3_600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}

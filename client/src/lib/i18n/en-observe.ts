@@ -27,11 +27,11 @@ export const enObserve = {
     balance: {
       heading: 'Balance by profile',
       hint: 'Share of speaking time in finished turns, by the profile people chose when joining.',
-      row_one: '{{share}}% of the time · {{count}} person · turns: {{turns}}',
-      row_other: '{{share}}% of the time · {{count}} people · turns: {{turns}}',
+      row_one: '{{share}} of the time · {{count}} person · turns: {{turns}}',
+      row_other: '{{share}} of the time · {{count}} people · turns: {{turns}}',
       nothingYet: 'Nobody has finished a turn yet.',
       imbalance:
-        '{{profile}} have taken {{share}}% of the speaking time while being {{people}}% of the people. The practice warns about this imbalance: every voice is of equal value, so it may help to make room for the others.',
+        '{{profile}} have taken {{share}} of the speaking time while being {{people}} of the people. The practice warns about this imbalance: every voice is of equal value, so it may help to make room for the others.',
     },
     profile: {
       'lived-experience': 'People with lived experience',
@@ -134,7 +134,6 @@ export const enObserve = {
       turns: 'Turns',
       legendSpeaking: 'thick bar: speaking time',
       legendTurns: 'thin bar: turns',
-      minutes: '{{value}} min',
       turnsValue_one: '{{count}} turn',
       turnsValue_other: '{{count}} turns',
       none: 'Nobody was in the circle.',
@@ -151,11 +150,6 @@ export const enObserve = {
       tablePerson: 'Person',
       tablePasses: 'Passes',
       tablePersonN: 'Person {{n}}',
-    },
-    duration: {
-      seconds: '{{s}} s',
-      minutes: '{{m}} min {{s}} s',
-      hours: '{{h}} h {{m}} min',
     },
   },
   feedback: {

@@ -23,6 +23,10 @@ export const en = {
     tryAgain: 'Try again',
     loading: 'One moment…',
   },
+  language: {
+    /** The switch's label; each choice is named in its own language (LANGUAGE_NAMES). */
+    label: 'Language',
+  },
   role: {
     leader: 'leader',
     participant: 'participant',
@@ -52,6 +56,8 @@ export const en = {
     admissionHint: 'If you let people in yourself, they wait in a quiet lobby until you say yes.',
     signs: 'Allow silent signs of support',
     signsHint: 'People can send “I hear you”, “Thank you” or “With you” without interrupting the speaker.',
+    language: 'Language of the meeting',
+    languageHint: 'Invitations open in this language, the usual rules below are offered in it, and the attendance list is written in it.',
     rules: 'The group’s rules',
     rulesHint: 'Everyone reads and accepts these before joining. Change them as your group agreed.',
     ruleLabel: 'Rule {{number}}',

@@ -2,27 +2,14 @@
  * The one i18n layer for every UI string (i18next underneath). `t()` reads the reactive current
  * language, so templates re-render when it changes. Keys are checked at compile time against the
  * English resources; plural/ordinal suffixes are chosen by i18next with Intl.PluralRules.
+ *
+ * Which language a page speaks, first match wins: the person's own choice (the language switch,
+ * remembered in this browser), the meeting's language (an invitation opens in the language the
+ * leader chose), the browser's languages, English. docs/i18n.md tells how to add a language.
  */
 import i18next, { type i18n as I18next } from 'i18next';
-import { en as enBase, type LocaleTree } from './en.ts';
-import { enObserve } from './en-observe.ts';
-import { enErrors } from './en-errors.ts';
-import { isErrorKey } from '@peer-circle/shared';
-
-/**
- * English: the main tree plus the observer and closing views' strings (kept in their own file),
- * and the server's errors next to the client's own under `errors`.
- */
-const en = { ...enBase, ...enObserve, errors: { ...enBase.errors, ...enErrors.errors } };
-
-/**
- * Languages with a resource file. To add one: create `lt.ts` next to `en.ts` exporting the same
- * tree (with Lithuanian plural suffixes), import it here and add it to this record.
- */
-const resources = { en } satisfies Record<string, LocaleTree>;
-export type Language = keyof typeof resources;
-export const LANGUAGES = Object.keys(resources) as Language[];
-const FALLBACK: Language = 'en';
+import { DEFAULT_LANGUAGE, isErrorKey, isLanguage, LANGUAGES, type Language } from '@peer-circle/shared';
+import { resources, type English } from './resources.ts';
 
 type PluralCategory = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
 type StripPlural<K extends string> = K extends `${infer B}_ordinal_${PluralCategory}`
@@ -35,28 +22,57 @@ type Leaves<T> = {
 }[keyof T & string];
 
 /** Every key `t()` accepts: paths into `en`, plural suffixes removed. */
-export type TKey = StripPlural<Leaves<typeof en>>;
+export type TKey = StripPlural<Leaves<English>>;
 export type TParams = Record<string, string | number | boolean | undefined>;
 
-function pickLanguage(): Language {
-  const wanted = typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language];
-  for (const tag of wanted) {
-    const base = tag.toLowerCase().split('-')[0] ?? '';
-    if ((LANGUAGES as string[]).includes(base)) return base as Language;
+/** Where the person's own choice is kept (this browser only; nothing is sent anywhere). */
+export const LANGUAGE_STORAGE_KEY = 'peer-circle.language';
+
+function storage(): Storage | undefined {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    // Storage can be switched off (privacy settings); the choice then lasts for this page only.
+    return undefined;
   }
-  return FALLBACK;
+}
+
+function browserTags(): readonly string[] {
+  if (typeof navigator === 'undefined') return [];
+  return navigator.languages?.length ? navigator.languages : [navigator.language];
+}
+
+/** The first of the browser's languages we speak ("lt-LT" -> lt), else English. */
+function browserLanguage(): Language {
+  for (const tag of browserTags()) {
+    const base = tag.toLowerCase().split('-')[0];
+    if (isLanguage(base)) return base;
+  }
+  return DEFAULT_LANGUAGE;
+}
+
+function storedChoice(): Language | null {
+  try {
+    const v = storage()?.getItem(LANGUAGE_STORAGE_KEY);
+    return isLanguage(v) ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 class Locale {
-  #lang = $state<Language>(FALLBACK);
+  #chosen = $state<Language | null>(storedChoice());
+  #meeting = $state<Language | null>(null);
+  readonly #browser = browserLanguage();
   readonly #i18n: I18next;
 
   constructor() {
     this.#i18n = i18next.createInstance();
     void this.#i18n.init({
       resources: Object.fromEntries(Object.entries(resources).map(([lng, tree]) => [lng, { translation: tree }])),
-      lng: FALLBACK,
-      fallbackLng: FALLBACK,
+      lng: this.lang,
+      fallbackLng: DEFAULT_LANGUAGE,
+      supportedLngs: LANGUAGES,
       initAsync: false,
       // Svelte escapes text itself; escaping here would double-escape names like "Anna & Ben".
       interpolation: { escapeValue: false },
@@ -65,24 +81,57 @@ class Locale {
       ignoreJSONStructure: true,
       showSupportNotice: false,
     });
-    this.set(pickLanguage());
+    this.#apply();
   }
 
+  /** The language this page speaks now. */
   get lang(): Language {
-    return this.#lang;
+    return this.#chosen ?? this.#meeting ?? this.#browser;
   }
 
-  set(lang: Language): void {
-    void this.#i18n.changeLanguage(lang);
-    this.#lang = lang;
+  /** The language the person chose with the switch, if they did. */
+  get chosen(): Language | null {
+    return this.#chosen;
+  }
+
+  /**
+   * The tag for Intl: the browser's own tag when it is a variant of this language ("en-GB" keeps
+   * its 24-hour clock, "fi-FI"), else the language itself.
+   */
+  get intlTag(): string {
+    const lang = this.lang;
+    const own = browserTags().find((tag) => tag.toLowerCase().split('-')[0] === lang);
+    return own ?? lang;
+  }
+
+  /** The person's choice: used now, remembered in this browser, above any meeting's language. */
+  choose(lang: Language): void {
+    this.#chosen = lang;
+    try {
+      storage()?.setItem(LANGUAGE_STORAGE_KEY, lang);
+    } catch {
+      // Full or refused storage: the choice still holds on this page.
+    }
+    this.#apply();
+  }
+
+  /** The language of the meeting this page belongs to (null when leaving it). */
+  setMeetingLanguage(lang: Language | null): void {
+    this.#meeting = lang;
+    this.#apply();
+  }
+
+  #apply(): void {
+    const lang = this.lang;
+    if (this.#i18n.language !== lang) void this.#i18n.changeLanguage(lang);
     if (typeof document !== 'undefined') document.documentElement.lang = lang;
   }
 
   translate(key: TKey, params?: TParams): string {
-    // Reading #lang makes every template that calls t() depend on the language.
-    void this.#lang;
+    // Reading the language makes every template that calls t() depend on it.
+    const lng = this.lang;
     const t = this.#i18n.t as unknown as (k: string, o?: object) => string;
-    return t(key, params);
+    return t(key, { ...params, lng });
   }
 }
 
@@ -93,7 +142,7 @@ export function t(key: TKey, params?: TParams): string {
   return locale.translate(key, params);
 }
 
-/** Ordinal plural ("you are 2nd"): picks `key_ordinal_one|two|few|other` for `n` in the current language. */
+/** Ordinal plural ("you are 2nd"): picks `key_ordinal_<category>` for `n` in the current language. */
 export function tOrdinal(key: TKey, n: number, params?: TParams): string {
   return locale.translate(key, { ...params, count: n, ordinal: true });
 }
