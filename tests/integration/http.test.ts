@@ -88,26 +88,27 @@ describe('attendance summary (E4, E5)', () => {
     const csv = attendanceCsv({
       date: '2025-03-04',
       title: 'Group, Tuesday',
-      counts: { attended: 2, observers: 1, profiles: { 'lived-experience': 1, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 } },
+      counts: { attended: 7, observers: 1, profiles: { 'lived-experience': 4, relative: null, professional: null, other: 0, 'prefer-not-to-say': 0, 'not given': null }, together: 3 },
       names: ['=cmd|x', 'Ann'],
     });
     expect(csv.split('\r\n')).toEqual([
       'date,title,section,item,count',
-      '2025-03-04,"Group, Tuesday",total,attended,2',
+      '2025-03-04,"Group, Tuesday",total,attended,7',
       '2025-03-04,"Group, Tuesday",total,observers,1',
-      '2025-03-04,"Group, Tuesday",profile,lived-experience,1',
-      '2025-03-04,"Group, Tuesday",profile,relative,0',
-      '2025-03-04,"Group, Tuesday",profile,professional,0',
+      '2025-03-04,"Group, Tuesday",profile,lived-experience,4',
+      '2025-03-04,"Group, Tuesday",profile,relative,',
+      '2025-03-04,"Group, Tuesday",profile,professional,',
       '2025-03-04,"Group, Tuesday",profile,other,0',
       '2025-03-04,"Group, Tuesday",profile,prefer-not-to-say,0',
-      '2025-03-04,"Group, Tuesday",profile,not given,1',
+      '2025-03-04,"Group, Tuesday",profile,not given,',
+      '2025-03-04,"Group, Tuesday",profile,counted together,3',
       `2025-03-04,"Group, Tuesday",name,'=cmd|x,`,
       '2025-03-04,"Group, Tuesday",name,Ann,',
       '',
     ]);
   });
 
-  it('[E4] gives the leader a CSV with counts by profile and only the names of those who agreed', async () => {
+  it('[E4][E7] gives the leader a CSV with counts by profile (none under 3) and only the names of those who agreed', async () => {
     const m = await createMeeting(srv.url, { title: 'Relatives group' });
     const lead = await Member.join(srv.url, m.tokens.leader, 'Lea', { choices: { inAttendance: true, profile: 'professional' } });
     const ann = await Member.join(srv.url, m.tokens.participant, 'Ann', { choices: { inAttendance: true, profile: 'lived-experience' } });
@@ -125,12 +126,14 @@ describe('attendance summary (E4, E5)', () => {
     expect(body).toEqual([
       'total,attended,4',
       'total,observers,1',
-      'profile,lived-experience,2',
-      'profile,relative,0',
-      'profile,professional,1',
-      'profile,other,0',
-      'profile,prefer-not-to-say,0',
-      'profile,not given,1',
+      // E7: 2, 1 and 1 are each under 3, together 4: no profile can be counted on its own.
+      'profile,lived-experience,',
+      'profile,relative,',
+      'profile,professional,',
+      'profile,other,',
+      'profile,prefer-not-to-say,',
+      'profile,not given,',
+      'profile,counted together,4',
       'name,Lea,',
       'name,Ann,',
       'name,Olga,',

@@ -11,6 +11,7 @@ import { Server } from 'socket.io';
 import { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
+import { DEFAULT_PRIVACY_MIN_GROUP } from '@peer-circle/shared';
 import { RoomService, newId } from './service.ts';
 import { MemoryRoomStore } from '../store/memory.ts';
 import { RedisRoomStore } from '../store/redis.ts';
@@ -30,6 +31,8 @@ export interface StartOptions {
   publicUrl?: string | undefined;
   trustProxy?: string | undefined;
   graceSeconds?: number;
+  /** k of rules O7, E6, E7 (default 3). */
+  privacyMinGroup?: number;
   personalDataTtlHours?: number;
   /** Days the anonymous record of a closed meeting is kept (fractional for tests). */
   aggregateRetentionDays?: number;
@@ -74,6 +77,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     store,
     logger,
     graceSeconds,
+    privacyMinGroup: o.privacyMinGroup ?? DEFAULT_PRIVACY_MIN_GROUP,
     closedTtlSeconds: (o.personalDataTtlHours ?? 24) * 3600,
     recordTtlSeconds: (o.aggregateRetentionDays ?? 30) * 86400,
     openTtlSeconds: (o.openMeetingTtlHours ?? 48) * 3600,

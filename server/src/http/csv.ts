@@ -18,7 +18,8 @@ export const csvRow = (cells: (string | number)[]): string => cells.map(csvCell)
 /**
  * One table, `date,title,section,item,count`: the totals, one row per profile (in PROFILES
  * order, then "not given"), then one `name` row (empty count) per person who agreed to be named.
- * Lines end with CRLF (RFC 4180).
+ * A profile counted with others (E7: fewer than k people) has an empty count, and a `counted
+ * together` row says how many they are. Lines end with CRLF (RFC 4180).
  */
 export function attendanceCsv(s: AttendanceSummary): string {
   const row = (section: string, item: string, count: number | '') => csvRow([s.date, s.title, section, item, count]);
@@ -26,8 +27,8 @@ export function attendanceCsv(s: AttendanceSummary): string {
     csvRow(['date', 'title', 'section', 'item', 'count']),
     row('total', 'attended', s.counts.attended),
     row('total', 'observers', s.counts.observers),
-    ...PROFILES.map((p) => row('profile', p, s.counts.profiles[p] ?? 0)),
-    row('profile', 'not given', s.counts.profiles['not given'] ?? 0),
+    ...[...PROFILES, 'not given' as const].map((p) => row('profile', p, s.counts.profiles[p] ?? '')),
+    ...(Object.values(s.counts.profiles).some((c) => c === null) ? [row('profile', 'counted together', s.counts.together ?? 0)] : []),
     ...s.names.map((n) => row('name', n, '')),
   ];
   return lines.map((l) => `${l}\r\n`).join('');
