@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { attendanceCsv, csvCell } from '../../server/src/http/csv.ts';
+import { configFromEnv } from '../../server/src/config.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, sleep } from '../helpers/client.ts';
 
@@ -166,7 +167,9 @@ describe('attendance summary (E4, E5)', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('total,attended,2');
-    expect(text).toContain('profile,relative,1');
+    // E7: one relative among two people is only counted together.
+    expect(text).toContain('profile,relative,\r\n');
+    expect(text).toContain('profile,counted together,2\r\n');
     expect(text).not.toContain(',name,');
     expect(text).not.toMatch(/Lea|Ann/);
     await short.close();
@@ -178,8 +181,20 @@ describe('attendance summary (E4, E5)', () => {
     expect(lead.latest.settings).toMatchObject({ shareTimerMinutes: 5, admission: 'leader-admits', signsEnabled: false });
     const d = await createMeeting(srv.url, { title: 'Defaults' });
     const lead2 = await Member.join(srv.url, d.tokens.leader, 'Lea');
-    expect(lead2.latest.settings).toMatchObject({ shareTimerMinutes: null, admission: 'open', signsEnabled: true });
+    expect(lead2.latest.settings).toMatchObject({ shareTimerMinutes: null, admission: 'open', signsEnabled: true, privacyMinGroup: 3 });
     lead.close();
     lead2.close();
+  });
+
+  it('[O7] PRIVACY_MIN_GROUP sets k for the meetings a server creates; below 2 it is refused', async () => {
+    expect(configFromEnv({}).PRIVACY_MIN_GROUP).toBe(3);
+    expect(configFromEnv({ PRIVACY_MIN_GROUP: '5' }).PRIVACY_MIN_GROUP).toBe(5);
+    expect(() => configFromEnv({ PRIVACY_MIN_GROUP: '1' })).toThrow(/PRIVACY_MIN_GROUP/);
+    const k5 = await testServer({ privacyMinGroup: 5 });
+    const m = await createMeeting(k5.url, { title: 'Five' });
+    const lead = await Member.join(k5.url, m.tokens.leader, 'Lea');
+    expect(lead.latest.settings.privacyMinGroup).toBe(5);
+    lead.close();
+    await k5.close();
   });
 });
