@@ -19,6 +19,11 @@ export const ConfigSchema = z.object({
   BROADCAST_RETENTION_SECONDS: z.coerce.number().positive().default(30),
   /** A meeting nobody touches is deleted this long after its last change. */
   OPEN_MEETING_TTL_HOURS: z.coerce.number().positive().default(48),
+  /**
+   * k: no statistic (balance by profile, the closing picture, the attendance counts) covers fewer
+   * than this many people (rules O7, E6, E7). At least 2: 1 would show each person's figures.
+   */
+  PRIVACY_MIN_GROUP: z.coerce.number().int().min(2).max(20).default(3),
   /** How long a dropped connection keeps its seat and queue place. */
   GRACE_SECONDS: num(60),
   /** How often a server process proves it is alive; peers reap it after three missed beats. */

@@ -13,6 +13,7 @@ const server = await startServer({
   publicUrl: config.PUBLIC_URL,
   trustProxy: config.TRUST_PROXY,
   graceSeconds: config.GRACE_SECONDS,
+  privacyMinGroup: config.PRIVACY_MIN_GROUP,
   personalDataTtlHours: config.PERSONAL_DATA_TTL_HOURS,
   aggregateRetentionDays: config.AGGREGATE_RETENTION_DAYS,
   broadcastRetentionSeconds: config.BROADCAST_RETENTION_SECONDS,

@@ -12,6 +12,7 @@ import { Server } from 'socket.io';
 import { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
+import { DEFAULT_PRIVACY_MIN_GROUP } from '@peer-circle/shared';
 import { RoomService } from './app/service.ts';
 import { newId } from './lib/ids.ts';
 import { MemoryRoomStore } from './store/memory.ts';
@@ -32,6 +33,8 @@ export interface StartOptions {
   publicUrl?: string | undefined;
   trustProxy?: string | undefined;
   graceSeconds?: number;
+  /** k of rules O7, E6, E7 (default 3). */
+  privacyMinGroup?: number;
   personalDataTtlHours?: number;
   /** Days the anonymous record of a closed meeting is kept (fractional for tests). */
   aggregateRetentionDays?: number;
@@ -76,6 +79,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     store,
     logger,
     graceSeconds,
+    privacyMinGroup: o.privacyMinGroup ?? DEFAULT_PRIVACY_MIN_GROUP,
     closedTtlSeconds: (o.personalDataTtlHours ?? 24) * 3600,
     recordTtlSeconds: (o.aggregateRetentionDays ?? 30) * 86400,
     openTtlSeconds: (o.openMeetingTtlHours ?? 48) * 3600,

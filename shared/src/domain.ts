@@ -112,7 +112,15 @@ export interface MeetingSettings {
    * the person chose a language, and the attendance CSV is written in it.
    */
   language: Language;
+  /**
+   * k: no statistic about people covers fewer than this many (rules O7, E6, E7), from the
+   * server's PRIVACY_MIN_GROUP. Rooms stored before it existed read as DEFAULT_PRIVACY_MIN_GROUP.
+   */
+  privacyMinGroup?: number;
 }
+
+/** The smallest group a statistic may describe unless the server is told otherwise (O7, E6, E7). */
+export const DEFAULT_PRIVACY_MIN_GROUP = 3;
 
 /** The closing warning in progress (rules C1-C3): the meeting closes by itself at `endsAt`. */
 export interface ClosingView {
@@ -230,11 +238,37 @@ export interface PersonFacts {
   waitingSince: number | null;
 }
 
-export interface ProfileBalance {
-  profile: Profile | 'unknown';
+/** How a group's speaking time compares with its share of the people (rule O7). */
+export const Portion = {
+  less: 'less',
+  about: 'about',
+  more: 'more',
+} as const;
+export type Portion = (typeof Portion)[keyof typeof Portion];
+
+/** One group of the balance: a profile shared by at least k people, or everyone else together. */
+export interface BalanceGroup {
+  group: Profile | 'together';
   people: number;
-  turns: number;
-  speakingMs: number;
+  /** Null while the portions are not shown (see `ProfileBalance.portions`). */
+  portion: Portion | null;
+}
+
+/**
+ * The balance of the word by profile (rule O7), coarse on purpose: observers also see each
+ * label's exact facts, so exact sums per profile would tell whose profile is whose.
+ */
+export interface ProfileBalance {
+  /** At least two groups of at least k people; otherwise `groups` is empty and nothing is said. */
+  shown: boolean;
+  groups: BalanceGroup[];
+  /**
+   * shown: each group's portion is given; tooEarly: less than a minute spoken in all;
+   * withheld: with these figures the portions could point at someone's profile.
+   */
+  portions: 'shown' | 'tooEarly' | 'withheld';
+  /** A profile that takes more than half of the speaking time while being fewer than half of the people. */
+  crowding: Profile | null;
 }
 
 export interface Recommendation {
@@ -246,7 +280,7 @@ export interface Recommendation {
 /** What only observers receive until they publish (rules O1-O4). */
 export interface ObserverPanel {
   facts: PersonFacts[];
-  balance: ProfileBalance[];
+  balance: ProfileBalance;
   notes: ObserverNote[];
   /** Drafts and published recommendations of every observer of this meeting. */
   recommendations: Recommendation[];
@@ -256,11 +290,33 @@ export interface ObserverPanel {
 export interface EndView {
   /** Published recommendations only; the author is shown by role ("Observer"), not name. */
   recommendations: { text: string; publishedAt: number }[];
-  /** Anonymous distribution of the word: one entry per person who could speak, largest first. */
-  distribution: { turns: number; passes: number; speakingMs: number }[];
+  /** How the word was shared, in groups of at least k people (rule E6). */
+  word: WordShare;
   /** How many people gave anonymous feedback (rule E2). */
   feedbackCount: number;
 }
+
+/** Some people, counted together: the people who spoke most come first (rule E6). */
+export interface WordTier {
+  people: number;
+  speakingMs: number;
+  turns: number;
+}
+
+/** How many took a turn: the number when it and the rest are each 0 or at least k, else words. */
+export type TookTurn = number | 'everyone' | 'most' | 'some' | 'nobody';
+
+/** How evenly the speaking time was spread (Gini coefficient below 0.2, below 0.4, above). */
+export type Evenness = 'even' | 'mixed' | 'uneven';
+
+/**
+ * The anonymous picture of how the word was shared (rule E6). Never one person's figure: with
+ * fewer than k people who could speak nothing is said but their number; from 2k on, `tiers`
+ * splits them by speaking time into groups of at least k each.
+ */
+export type WordShare =
+  | { shown: false; people: number }
+  | { shown: true; people: number; totalMs: number; tookTurn: TookTurn; evenness: Evenness | null; tiers: WordTier[] };
 
 /** The full snapshot every client receives after each change. `version` only goes up. */
 export interface RoomSnapshot {

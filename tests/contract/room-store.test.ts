@@ -49,9 +49,9 @@ function record(id: string, title = 'Tuesday group'): MeetingRecord {
     title,
     date: '2025-03-04',
     closedAt: 1_741_000_000_000,
-    attendance: { attended: 3, observers: 1, profiles: { 'lived-experience': 2, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 } },
+    attendance: { attended: 3, observers: 1, profiles: { 'lived-experience': null, relative: null, professional: null, other: null, 'prefer-not-to-say': null, 'not given': null }, together: 3 },
     feedback: { count: 2, safe: 4.5, heard: null, useful: 3 },
-    distribution: [{ turns: 2, passes: 0, speakingMs: 1000 }, { turns: 0, passes: 1, speakingMs: 0 }],
+    word: { shown: true, people: 3, totalMs: 1000, tookTurn: 'some', evenness: 'uneven', tiers: [] },
   };
 }
 

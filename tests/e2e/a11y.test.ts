@@ -132,7 +132,7 @@ describe('accessibility of every screen (axe-core, WCAG 2.2 AA)', () => {
     await audit(oli, 'observer end view');
     await ann.setViewportSize({ width: 1000, height: 900 });
     await ann.getByTestId('end-recommendation').waitFor();
-    await ann.locator('svg[data-testid="end-chart"]').waitFor();
+    await ann.getByTestId('end-chart').waitFor();
     await ann.getByTestId('feedback-form').waitFor();
     await audit(ann, 'participant end view');
     await audit(lea, 'leader end view');

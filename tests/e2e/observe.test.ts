@@ -34,6 +34,8 @@ async function create(title: string): Promise<Record<'leader' | 'participant' | 
 }
 
 const NOTE = 'People listened closely to each other.';
+/** A note naming a label: the draft takes it out (O8). */
+const LABELLED = 'P2 spoke warmly.';
 
 describe('observers and the end of the meeting in Chromium', () => {
   it('an observer notes, the meeting closes, the observer publishes; everyone sees the recommendations and the chart', async () => {
@@ -63,7 +65,7 @@ describe('observers and the end of the meeting in Chromium', () => {
     // A structured note; nobody but observers ever sees it.
     await oli.getByTestId('note-scale-atmosphere').locator('input[value="4"]').check();
     await oli.getByTestId('note-scale-interaction').locator('input[value="5"]').check();
-    await oli.getByTestId('note-text').fill(NOTE);
+    await oli.getByTestId('note-text').fill(`${NOTE} ${LABELLED}`);
     await oli.getByTestId('note-save').click();
     await expect.poll(() => oli.getByTestId('note-item').count()).toBe(1);
     await expect.poll(() => oli.getByTestId('note-item').textContent()).toContain(NOTE);
@@ -76,9 +78,10 @@ describe('observers and the end of the meeting in Chromium', () => {
     for (const p of [lea, ann, bob, oli]) await p.getByTestId('end-view').waitFor();
     for (const p of [lea, ann, bob]) expect(await p.content()).not.toContain(NOTE);
 
-    // The observer's draft is built from the notes; they edit and publish it.
+    // The observer's draft is built from the notes, without labels or numbers (O8); they edit and publish it.
     const draft = oli.getByTestId('reco-draft');
-    await expect.poll(() => draft.inputValue()).toContain(NOTE);
+    await expect.poll(() => draft.inputValue()).toContain(`${NOTE} someone spoke warmly.`);
+    expect(await draft.inputValue()).not.toMatch(/\bP\d|of 5/);
     await draft.fill(`${await draft.inputValue()}\nThank you for a warm meeting.`);
     await oli.getByTestId('reco-publish').click();
     await oli.getByTestId('reco-published').waitFor();
@@ -86,10 +89,12 @@ describe('observers and the end of the meeting in Chromium', () => {
     for (const p of [ann, bob, lea]) {
       await expect.poll(() => p.getByTestId('end-recommendation').count()).toBe(1);
       await expect.poll(() => p.getByTestId('end-recommendation').textContent()).toContain('Thank you for a warm meeting.');
-      // The chart: one anonymous bar per person who could speak, as SVG.
-      const chart = p.locator('svg[data-testid="end-chart"]');
-      await chart.waitFor();
-      await expect.poll(() => chart.locator('[data-testid="end-chart-bar"]').count()).toBe(3);
+      // The picture of the word (E6): three people, so words about the whole circle, no bar for anyone.
+      const chart = p.getByTestId('end-chart');
+      await expect.poll(() => chart.getAttribute('data-people')).toBe('3');
+      expect(await chart.getAttribute('data-shown')).toBe('true');
+      expect(await chart.getByTestId('end-chart-bar').count()).toBe(0);
+      expect(await chart.textContent()).toContain('3 people in the circle.');
       expect(await chart.textContent()).not.toMatch(/Ann|Bob|Lea/);
     }
 
@@ -107,8 +112,10 @@ describe('observers and the end of the meeting in Chromium', () => {
     const csv = await readFile((await download.path())!, 'utf8');
     expect(csv.split(/\r?\n/)[0]).toBe('date,title,section,item,count');
     expect(csv).toContain('Thursday relatives group');
-    expect(csv).toMatch(/profile,relative,1/);
-    expect(csv).toMatch(/profile,professional,1/);
+    // E7: one person per profile: only counted together.
+    expect(csv).toMatch(/profile,relative,\r\n/);
+    expect(csv).toMatch(/profile,professional,\r\n/);
+    expect(csv).toMatch(/profile,counted together,3\r\n/);
     expect(csv).toMatch(/name,Ann,/);
     expect(csv).toMatch(/name,Lea,/);
     expect(csv).not.toContain('Bob');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/src/server.ts';
 import { attendanceCsv, csvCell } from '../../server/src/http/csv.ts';
+import { configFromEnv } from '../../server/src/config.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, Member, sleep } from '../helpers/client.ts';
 
@@ -89,26 +90,27 @@ describe('attendance summary (E4, E5)', () => {
       date: '2025-03-04',
       title: 'Group, Tuesday',
       language: 'en',
-      counts: { attended: 2, observers: 1, profiles: { 'lived-experience': 1, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 } },
+      counts: { attended: 7, observers: 1, profiles: { 'lived-experience': 4, relative: null, professional: null, other: 0, 'prefer-not-to-say': 0, 'not given': null }, together: 3 },
       names: ['=cmd|x', 'Ann'],
     });
     expect(csv.split('\r\n')).toEqual([
       'date,title,section,item,count',
-      '2025-03-04,"Group, Tuesday",total,attended,2',
+      '2025-03-04,"Group, Tuesday",total,attended,7',
       '2025-03-04,"Group, Tuesday",total,observers,1',
-      '2025-03-04,"Group, Tuesday",profile,lived-experience,1',
-      '2025-03-04,"Group, Tuesday",profile,relative,0',
-      '2025-03-04,"Group, Tuesday",profile,professional,0',
+      '2025-03-04,"Group, Tuesday",profile,lived-experience,4',
+      '2025-03-04,"Group, Tuesday",profile,relative,',
+      '2025-03-04,"Group, Tuesday",profile,professional,',
       '2025-03-04,"Group, Tuesday",profile,other,0',
       '2025-03-04,"Group, Tuesday",profile,prefer-not-to-say,0',
-      '2025-03-04,"Group, Tuesday",profile,not given,1',
+      '2025-03-04,"Group, Tuesday",profile,not given,',
+      '2025-03-04,"Group, Tuesday",profile,counted together,3',
       `2025-03-04,"Group, Tuesday",name,'=cmd|x,`,
       '2025-03-04,"Group, Tuesday",name,Ann,',
       '',
     ]);
   });
 
-  it('[E4] gives the leader a CSV with counts by profile and only the names of those who agreed', async () => {
+  it('[E4][E7] gives the leader a CSV with counts by profile (none under 3) and only the names of those who agreed', async () => {
     const m = await createMeeting(srv.url, { title: 'Relatives group' });
     const lead = await Member.join(srv.url, m.tokens.leader, 'Lea', { choices: { inAttendance: true, profile: 'professional' } });
     const ann = await Member.join(srv.url, m.tokens.participant, 'Ann', { choices: { inAttendance: true, profile: 'lived-experience' } });
@@ -126,12 +128,14 @@ describe('attendance summary (E4, E5)', () => {
     expect(body).toEqual([
       'total,attended,4',
       'total,observers,1',
-      'profile,lived-experience,2',
-      'profile,relative,0',
-      'profile,professional,1',
-      'profile,other,0',
-      'profile,prefer-not-to-say,0',
-      'profile,not given,1',
+      // E7: 2, 1 and 1 are each under 3, together 4: no profile can be counted on its own.
+      'profile,lived-experience,',
+      'profile,relative,',
+      'profile,professional,',
+      'profile,other,',
+      'profile,prefer-not-to-say,',
+      'profile,not given,',
+      'profile,counted together,4',
       'name,Lea,',
       'name,Ann,',
       'name,Olga,',
@@ -164,7 +168,9 @@ describe('attendance summary (E4, E5)', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('total,attended,2');
-    expect(text).toContain('profile,relative,1');
+    // E7: one relative among two people is only counted together.
+    expect(text).toContain('profile,relative,\r\n');
+    expect(text).toContain('profile,counted together,2\r\n');
     expect(text).not.toContain(',name,');
     expect(text).not.toMatch(/Lea|Ann/);
     await short.close();
@@ -176,8 +182,20 @@ describe('attendance summary (E4, E5)', () => {
     expect(lead.latest.settings).toMatchObject({ shareTimerMinutes: 5, admission: 'leader-admits', signsEnabled: false });
     const d = await createMeeting(srv.url, { title: 'Defaults' });
     const lead2 = await Member.join(srv.url, d.tokens.leader, 'Lea');
-    expect(lead2.latest.settings).toMatchObject({ shareTimerMinutes: null, admission: 'open', signsEnabled: true });
+    expect(lead2.latest.settings).toMatchObject({ shareTimerMinutes: null, admission: 'open', signsEnabled: true, privacyMinGroup: 3 });
     lead.close();
     lead2.close();
+  });
+
+  it('[O7] PRIVACY_MIN_GROUP sets k for the meetings a server creates; below 2 it is refused', async () => {
+    expect(configFromEnv({}).PRIVACY_MIN_GROUP).toBe(3);
+    expect(configFromEnv({ PRIVACY_MIN_GROUP: '5' }).PRIVACY_MIN_GROUP).toBe(5);
+    expect(() => configFromEnv({ PRIVACY_MIN_GROUP: '1' })).toThrow(/PRIVACY_MIN_GROUP/);
+    const k5 = await testServer({ privacyMinGroup: 5 });
+    const m = await createMeeting(k5.url, { title: 'Five' });
+    const lead = await Member.join(k5.url, m.tokens.leader, 'Lea');
+    expect(lead.latest.settings.privacyMinGroup).toBe(5);
+    lead.close();
+    await k5.close();
   });
 });

@@ -97,28 +97,32 @@ describe('O3 live facts for observers', () => {
     expect([r.p('ann').speakingMs, r.p('bob').speakingMs, r.p('cat').speakingMs]).toEqual([1000, 2000, 3000]);
   });
 
-  it('[O3] facts cover everyone who can speak (not observers) and the balance of the word by profile', () => {
+  it('[O3][O7] facts cover everyone who can speak (not observers); the balance counts groups of at least 3', () => {
     const r = new TestRoom();
     r.join('lead', 'leader', { profile: 'professional' });
-    r.join('ann', 'participant', { profile: 'lived-experience' });
-    r.join('bob', 'participant', { profile: 'lived-experience' });
-    r.join('cat', 'participant', { profile: 'relative' });
-    r.join('dan');
+    for (const id of ['ann', 'bob', 'cat']) r.join(id, 'participant', { profile: 'lived-experience' });
+    for (const id of ['dan', 'eve', 'fay']) r.join(id, 'participant', { profile: 'relative' });
+    r.join('gus');
     r.join('obs', 'observer', { profile: 'other' });
     r.ok('lead', { type: 'startMeeting' });
     r.ok('lead', { type: 'passStick', to: 'ann' });
     r.advance(6000);
-    r.ok('lead', { type: 'passStick', to: 'cat' });
+    r.ok('lead', { type: 'passStick', to: 'dan' });
     r.advance(2000);
-    r.ok('cat', { type: 'releaseStick' });
+    r.ok('dan', { type: 'releaseStick' });
     const o = r.snap('observer').observer!;
-    expect(o.facts.map((f) => f.id)).toEqual(['lead', 'ann', 'bob', 'cat', 'dan']);
-    const balance = Object.fromEntries(o.balance.map((b) => [b.profile, b]));
-    expect(balance['lived-experience']).toEqual({ profile: 'lived-experience', people: 2, turns: 1, speakingMs: 6000 });
-    expect(balance.relative).toEqual({ profile: 'relative', people: 1, turns: 1, speakingMs: 2000 });
-    expect(balance.professional).toEqual({ profile: 'professional', people: 1, turns: 0, speakingMs: 0 });
-    expect(balance.unknown).toEqual({ profile: 'unknown', people: 1, turns: 0, speakingMs: 0 });
-    expect(balance.other).toBeUndefined();
+    expect(o.facts.map((f) => f.id)).toEqual(['lead', 'ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus']);
+    // The professional and the person without a profile (2) would be a group under 3: the
+    // relatives (the later of two equal groups) join them as "everyone else"; the observer is not counted.
+    expect(o.balance).toEqual({
+      shown: true,
+      groups: [
+        { group: 'lived-experience', people: 3, portion: null },
+        { group: 'together', people: 5, portion: null },
+      ],
+      portions: 'tooEarly',
+      crowding: null,
+    });
   });
 });
 
@@ -287,7 +291,7 @@ describe('O6 recommendations', () => {
 });
 
 describe('E1 the end of the meeting', () => {
-  it('[E1] a closed meeting carries the anonymous distribution of the word, largest first, without ids', () => {
+  it('[E1][E6] a closed meeting carries the anonymous picture of the word, never one person\'s figure', () => {
     const r = observed(['ann', 'bob', 'cat']);
     r.ok('lead', { type: 'passStick', to: 'ann' });
     r.advance(1000);
@@ -302,14 +306,9 @@ describe('E1 the end of the meeting', () => {
     r.ok('lead', { type: 'closeMeeting', force: true });
     for (const audience of ['leader', 'participant', 'observer'] as const) {
       const end = r.snap(audience).end!;
-      expect(end.distribution).toEqual([
-        { turns: 1, passes: 0, speakingMs: 5000 },
-        { turns: 1, passes: 0, speakingMs: 3000 },
-        { turns: 1, passes: 0, speakingMs: 1000 },
-        { turns: 0, passes: 1, speakingMs: 0 },
-      ]);
+      // Four people: 3 of them took a turn, but the 1 who did not would be a group under 3.
+      expect(end.word).toEqual({ shown: true, people: 4, totalMs: 9000, tookTurn: 'most', evenness: 'uneven', tiers: [] });
       expect(end.feedbackCount).toBe(0);
-      expect(JSON.stringify(end.distribution)).not.toMatch(/ann|bob|cat|lead|obs|"id"/);
     }
   });
 

@@ -4,18 +4,25 @@
  * leader downloads. No I/O here; the service stores the record, the HTTP edge renders the CSV.
  */
 import { PROFILES, type Language } from '@peer-circle/shared';
-import { distribution, feedbackAverages, type RoomState } from '../room/state.ts';
+import { groupSmall, minGroupOf } from '../room/privacy.ts';
+import { endView, feedbackAverages, type RoomState } from '../room/state.ts';
 import type { AttendanceCounts, MeetingRecord } from '../store/port.ts';
 
 /** UTC day, YYYY-MM-DD. */
 export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
+type ProfileKey = keyof AttendanceCounts['profiles'];
+const PROFILE_KEYS: readonly ProfileKey[] = [...PROFILES, 'not given'];
+
 /**
  * Who came: everyone admitted (the lobby is not the meeting), observers apart. Profiles are
- * counted among leaders and participants, so the profile rows add up to `attended`.
+ * counted among leaders and participants, so the profile rows (with `together`) add up to
+ * `attended`. E7: a profile held by fewer than k people is not counted on its own; it is
+ * counted together with others, in a count of at least k (or, in a meeting too small for
+ * that, no profile is counted at all).
  */
 export function attendanceCounts(state: RoomState): AttendanceCounts {
-  const profiles = Object.fromEntries([...PROFILES, 'not given'].map((p) => [p, 0])) as AttendanceCounts['profiles'];
+  const exact = new Map<ProfileKey, number>(PROFILE_KEYS.map((p) => [p, 0]));
   let attended = 0;
   let observers = 0;
   for (const p of state.participants) {
@@ -24,9 +31,14 @@ export function attendanceCounts(state: RoomState): AttendanceCounts {
       continue;
     }
     attended += 1;
-    profiles[p.profile ?? 'not given'] += 1;
+    const key = p.profile ?? 'not given';
+    exact.set(key, exact.get(key)! + 1);
   }
-  return { attended, observers, profiles };
+  const split = groupSmall([...exact], minGroupOf(state.settings));
+  // Nothing shown but zeros: the zeros alone would say which profiles the others have.
+  const nothing = ![...split.shown.values()].some((c) => c > 0);
+  const profiles = Object.fromEntries(PROFILE_KEYS.map((p) => [p, nothing || split.merged.has(p) ? null : split.shown.get(p)!])) as AttendanceCounts['profiles'];
+  return { attended, observers, profiles, together: nothing ? attended : split.together };
 }
 
 /** The anonymous record of a (closed) meeting: counts and averages, never names or texts. */
@@ -40,7 +52,7 @@ export function meetingRecord(state: RoomState): MeetingRecord {
     closedAt: state.closedAt,
     attendance: attendanceCounts(state),
     feedback: feedbackAverages(state.feedback),
-    distribution: distribution(state),
+    word: endView(state).word,
   };
 }
 

@@ -31,6 +31,8 @@ export interface ServiceOptions {
   /** Seconds the anonymous record of a closed meeting is kept after closing (rule E5). */
   recordTtlSeconds: number;
   graceSeconds: number;
+  /** k of rules O7, E6, E7: copied into each new meeting's settings, since the core reads no environment. */
+  privacyMinGroup: number;
 }
 
 export interface Committed {
@@ -158,6 +160,7 @@ export class RoomService {
         admission: body.admission ?? 'open',
         signsEnabled: body.signsEnabled ?? true,
         language,
+        privacyMinGroup: this.#opts.privacyMinGroup,
       },
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });

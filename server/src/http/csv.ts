@@ -18,8 +18,9 @@ export const csvRow = (cells: (string | number)[]): string => cells.map(csvCell)
 /**
  * One table, `date,title,section,item,count` in the meeting's language: the totals, one row per
  * profile (in PROFILES order, then "not given"), then one `name` row (empty count) per person who
- * agreed to be named. Lines end with CRLF (RFC 4180). The date stays ISO (YYYY-MM-DD), which
- * every spreadsheet reads as a date whatever its language.
+ * agreed to be named. A profile counted with others (E7: fewer than k people) has an empty count,
+ * and a `counted together` row says how many they are. Lines end with CRLF (RFC 4180). The date
+ * stays ISO (YYYY-MM-DD), which every spreadsheet reads as a date whatever its language.
  */
 export function attendanceCsv(s: AttendanceSummary): string {
   const w = LOCALE_DATA[s.language].attendance;
@@ -28,8 +29,9 @@ export function attendanceCsv(s: AttendanceSummary): string {
     csvRow([w.header.date, w.header.title, w.header.section, w.header.item, w.header.count]),
     row(w.section.total, w.item.attended, s.counts.attended),
     row(w.section.total, w.item.observers, s.counts.observers),
-    ...PROFILES.map((p) => row(w.section.profile, w.profile[p], s.counts.profiles[p] ?? 0)),
-    row(w.section.profile, w.item.notGiven, s.counts.profiles['not given'] ?? 0),
+    ...PROFILES.map((p) => row(w.section.profile, w.profile[p], s.counts.profiles[p] ?? '')),
+    row(w.section.profile, w.item.notGiven, s.counts.profiles['not given'] ?? ''),
+    ...(Object.values(s.counts.profiles).some((c) => c === null) ? [row(w.section.profile, w.item.countedTogether, s.counts.together ?? 0)] : []),
     ...s.names.map((n) => row(w.section.name, n, '')),
   ];
   // A byte order mark lets spreadsheet programs read the UTF-8 of names and of languages with

@@ -14,7 +14,6 @@ import type {
   ParticipantId,
   Phase,
   Profile,
-  ProfileBalance,
   Role,
   RoomSnapshot,
   SignView,
@@ -23,6 +22,7 @@ import { LIMITS, SIGN_FADE_MS } from '@peer-circle/shared';
 import type { RoomEvent } from './commands.ts';
 import { mayDefer, nextTurn, passTargets } from './views.ts';
 import { autoWarnAt } from './lifecycle.ts';
+import { minGroupOf, profileBalance, wordShare, type Speaker } from './privacy.ts';
 
 export interface Participant {
   id: ParticipantId;
@@ -232,15 +232,6 @@ const speaks = (p: Participant) => p.role !== 'observer';
 function observerPanel(state: RoomState): ObserverPanel {
   const waiting = new Map(state.queue.map((e) => [e.id, e.since]));
   const people = state.participants.filter(speaks);
-  const balance = new Map<ProfileBalance['profile'], ProfileBalance>();
-  for (const p of people) {
-    const key = p.profile ?? 'unknown';
-    const b = balance.get(key) ?? { profile: key, people: 0, turns: 0, speakingMs: 0 };
-    b.people += 1;
-    b.turns += p.turns;
-    b.speakingMs += p.speakingMs;
-    balance.set(key, b);
-  }
   return {
     facts: people.map((p) => ({
       id: p.id,
@@ -251,26 +242,25 @@ function observerPanel(state: RoomState): ObserverPanel {
       waits: p.waits,
       waitingSince: waiting.get(p.id) ?? null,
     })),
-    balance: [...balance.values()],
+    // O7: the exact facts above are per label, so the balance by profile stays coarse.
+    balance: profileBalance(speakers(state), minGroupOf(state.settings)),
     notes: state.notes.map((n) => ({ ...n, scales: { ...n.scales } })),
     recommendations: state.recommendations.map((r) => ({ ...r })),
   };
 }
 
-/** E1: anonymous, so sorted by amount and without ids. */
+/** E1, E6: anonymous, and never one person's figure. */
 export function endView(state: RoomState): EndView {
   return {
     recommendations: state.recommendations
       .filter((r): r is RecommendationState & { publishedAt: number } => r.publishedAt !== null)
       .map((r) => ({ text: r.text, publishedAt: r.publishedAt })),
-    distribution: distribution(state),
+    word: wordShare(speakers(state), minGroupOf(state.settings)),
     feedbackCount: state.feedback.count,
   };
 }
 
-export function distribution(state: RoomState): EndView['distribution'] {
-  return state.participants
-    .filter(speaks)
-    .map((p) => ({ turns: p.turns, passes: p.passes, speakingMs: p.speakingMs }))
-    .sort((a, b) => b.speakingMs - a.speakingMs || b.turns - a.turns || b.passes - a.passes);
+/** Everyone who could speak, as the statistics see them (O7, E6). */
+export function speakers(state: RoomState): Speaker[] {
+  return state.participants.filter(speaks).map((p) => ({ profile: p.profile, speakingMs: p.speakingMs, turns: p.turns }));
 }

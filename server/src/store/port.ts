@@ -26,8 +26,13 @@ export interface AttendanceCounts {
   /** Leaders and participants who were admitted (ever present). */
   attended: number;
   observers: number;
-  /** One count per profile, plus people who gave none. */
-  profiles: Record<Profile | 'not given', number>;
+  /**
+   * One count per profile, plus people who gave none (E7): each 0 or at least k; null when the
+   * profile is counted in `together` with others, so no count under k is kept or shown.
+   */
+  profiles: Record<Profile | 'not given', number | null>;
+  /** People whose profiles are counted together (the null ones): 0 or at least k, unless nothing is shown. */
+  together?: number;
 }
 
 /**
@@ -47,8 +52,8 @@ export interface MeetingRecord {
   attendance: AttendanceCounts;
   /** Averages per question (null: nobody answered) and how many gave feedback (E2). */
   feedback: { count: number; safe: number | null; heard: number | null; useful: number | null };
-  /** The anonymous distribution of the word (E1). */
-  distribution: EndView['distribution'];
+  /** How the word was shared, in groups of at least k people (E1, E6). */
+  word: EndView['word'];
 }
 
 export interface RoomStore {

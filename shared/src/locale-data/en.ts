@@ -13,7 +13,7 @@ export const en = {
   attendance: {
     header: { date: 'date', title: 'title', section: 'section', item: 'item', count: 'count' },
     section: { total: 'total', profile: 'profile', name: 'name' },
-    item: { attended: 'attended', observers: 'observers', notGiven: 'not given' },
+    item: { attended: 'attended', observers: 'observers', notGiven: 'not given', countedTogether: 'counted together' },
     profile: {
       'lived-experience': 'lived-experience',
       relative: 'relative',

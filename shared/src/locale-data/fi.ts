@@ -31,6 +31,7 @@ export const fi = {
       attended: 'osallistui',
       observers: 'havainnoijat',
       notGiven: 'ei kerrottu',
+      countedTogether: 'laskettu yhteen',
     },
     profile: {
       'lived-experience': 'oma kokemus',

@@ -30,6 +30,7 @@ export const lt = {
       attended: 'dalyvavo',
       observers: 'stebėtojai',
       notGiven: 'nenurodyta',
+      countedTogether: 'suskaičiuota kartu',
     },
     profile: {
       'lived-experience': 'asmeninė patirtis',

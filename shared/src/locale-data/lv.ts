@@ -29,6 +29,7 @@ export const lv = {
       attended: 'piedalījās',
       observers: 'novērotāji',
       notGiven: 'nav norādīts',
+      countedTogether: 'skaitīti kopā',
     },
     profile: {
       'lived-experience': 'ar personīgo pieredzi',

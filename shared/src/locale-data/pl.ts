@@ -30,6 +30,7 @@ export const pl = {
       attended: 'obecne osoby',
       observers: 'osoby obserwujące',
       notGiven: 'nie podano',
+      countedTogether: 'liczone razem',
     },
     profile: {
       'lived-experience': 'osoba z własnym doświadczeniem',

@@ -31,6 +31,7 @@ export const sl = {
       attended: 'prisotni',
       observers: 'opazovalci',
       notGiven: 'ni navedeno',
+      countedTogether: 'šteto skupaj',
     },
     profile: {
       'lived-experience': 'osebe z lastno izkušnjo',

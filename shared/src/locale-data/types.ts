@@ -14,7 +14,7 @@ export interface LocaleData {
     /** The `section` column's values. */
     section: Readonly<Record<'total' | 'profile' | 'name', string>>;
     /** The `item` column's values in the totals rows and the profile row of people who gave none. */
-    item: Readonly<Record<'attended' | 'observers' | 'notGiven', string>>;
+    item: Readonly<Record<'attended' | 'observers' | 'notGiven' | 'countedTogether', string>>;
     /** The `item` column of each profile row. */
     profile: Readonly<Record<Profile, string>>;
   };

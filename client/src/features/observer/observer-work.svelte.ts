@@ -88,9 +88,10 @@ export class RecoDraft {
     const meId = this.#session.view.me?.id;
     return (this.#session.view.snapshot?.observer?.notes ?? []).filter((n) => n.authorId === meId);
   }
-  /** The draft built from my notes now. */
+  /** The draft built from my notes now, without the names and labels I see (rule O8). */
   get generated(): string {
-    return buildDraft(this.myNotes);
+    const people = this.#session.snapshot?.participants ?? [];
+    return buildDraft(this.myNotes, people.flatMap((p) => [p.name, p.label]));
   }
   get text(): string {
     return this.#edited ?? this.mine?.text ?? this.generated;
