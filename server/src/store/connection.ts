@@ -70,8 +70,10 @@ export function redisClient(c: RedisConnection, extra: RedisOptions = {}): Redis
     // Listen for the sentinels' +switch-master instead of waiting for the old socket to time out.
     failoverDetector: true,
     // A failover takes seconds (down-after-milliseconds plus the election): commands wait for the
-    // new primary (about 10 s of reconnect attempts) instead of failing in front of people.
-    maxRetriesPerRequest: 20,
+    // new primary (about 10 s of reconnect attempts, at most half a second apart, each asking the
+    // sentinels anew) instead of failing in front of people.
+    retryStrategy: (times: number) => Math.min(times * 50, 500),
+    maxRetriesPerRequest: 25,
     ...common,
   });
 }

@@ -56,12 +56,21 @@ export interface RedisStoreOptions extends RedisConnection {
 
 /** How long a health probe waits for PONG before calling the store unreachable. */
 const PROBE_TIMEOUT_MS = 1000;
+/** How often a primary without replica is asked whether one is back. */
+const REPLICA_CHECK_MS = 1000;
 
 export class RedisRoomStore implements RoomStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   /** 0: no replica to wait for (one Redis); else ms to wait for one after each write. */
   readonly #replicaAckMs: number;
+  /**
+   * The primary has a replica to wait for. False after a WAIT found none (the replica is down,
+   * or was just promoted and the old primary is not back yet): writes then go on without
+   * waiting, instead of each taking the whole timeout, until a replica is connected again.
+   */
+  #replicaUp = true;
+  #replicaCheck: NodeJS.Timeout | undefined;
   readonly #logger: Logger | undefined;
   /** When the connection last came back after being lost (0: never lost). */
   #backSince = 0;
@@ -87,6 +96,10 @@ export class RedisRoomStore implements RoomStore {
       this.#backSince = Date.now();
       this.#logger?.info('redis connection back');
     });
+    if (replicaAckMs > 0) {
+      this.#replicaCheck = setInterval(() => void this.#checkReplica(), REPLICA_CHECK_MS);
+      this.#replicaCheck.unref();
+    }
   }
 
   static async create(opts: RedisStoreOptions): Promise<RedisRoomStore> {
@@ -111,9 +124,22 @@ export class RedisRoomStore implements RoomStore {
    * primary failure in that window could lose it.
    */
   async #replicated(): Promise<void> {
-    if (this.#replicaAckMs === 0) return;
+    if (this.#replicaAckMs === 0 || !this.#replicaUp) return;
     const acked = await this.#redis.wait(1, this.#replicaAckMs);
-    if (acked < 1) this.#logger?.warn({ waitedMs: this.#replicaAckMs }, 'no replica acknowledged a write in time');
+    if (acked < 1 && this.#replicaUp) {
+      this.#replicaUp = false;
+      this.#logger?.warn({ waitedMs: this.#replicaAckMs }, 'no replica acknowledged a write in time; writing without waiting until one is back');
+    }
+  }
+
+  /** `ROLE` on the primary lists its connected replicas. */
+  async #checkReplica(): Promise<void> {
+    if (this.#replicaUp || this.#closed || this.#redis.status !== 'ready') return;
+    const role = (await this.#redis.call('ROLE').catch(() => null)) as [string, number, unknown[]] | null;
+    if (role?.[0] === 'master' && role[2].length > 0) {
+      this.#replicaUp = true;
+      this.#logger?.info({ replicas: role[2].length }, 'a replica is back; writes wait for it again');
+    }
   }
 
   async health(): Promise<boolean> {
@@ -229,6 +255,7 @@ export class RedisRoomStore implements RoomStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#replicaCheck);
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 }
