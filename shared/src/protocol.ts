@@ -64,6 +64,8 @@ export const CreateMeetingBody = z
     shareTimerMinutes: shareTimer.optional(),
     admission: admission.optional(),
     signsEnabled: z.boolean().optional(),
+    /** The agenda's items, in order (rule F4); used to open a meeting again in one step. */
+    agenda: z.array(text(LIMITS.agendaItemMax)).max(LIMITS.agendaItemsMax).optional(),
   })
   .strict();
 export type CreateMeetingBody = z.infer<typeof CreateMeetingBody>;

@@ -98,6 +98,7 @@ export class RoomService {
         admission: body.admission ?? 'open',
         signsEnabled: body.signsEnabled ?? true,
       },
+      agenda: body.agenda,
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });
     await this.#store.create(state, this.commitOptions(state));

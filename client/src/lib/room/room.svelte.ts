@@ -42,10 +42,11 @@ export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof Connection
 /**
  * Why this session stopped: the server moved the seat to another tab (superseded), I left,
  * I left from another tab (leftElsewhere), the meeting ended while I was away (closed), the
- * seat could not be restored (lost), the leader removed me (removed, rule L2) or did not let me
- * in from the lobby (turnedAway, rule L1). No reason is ever given for the last two.
+ * seat could not be restored (lost), the meeting itself was gone when we came back (notKept: a
+ * server restart without Sentinel lost it), the leader removed me (removed, rule L2) or did not let
+ * me in from the lobby (turnedAway, rule L1). No reason is ever given for the last two.
  */
-export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost' | 'removed' | 'turnedAway';
+export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost' | 'notKept' | 'removed' | 'turnedAway';
 
 /** What the leader may change during the meeting (rule F6). */
 export interface SettingsPatch {
@@ -582,7 +583,16 @@ export class RoomSession {
       }, delay);
       return;
     }
-    this.#end(res.error.code === 'wrong_phase' ? 'closed' : 'lost');
+    this.#end(res.error.code === 'wrong_phase' ? 'closed' : this.#meetingVanished(res.error) ? 'notKept' : 'lost');
+  }
+
+  /**
+   * We were in the meeting, and now the server knows neither the link nor the meeting: it was
+   * not closed (that would be `wrong_phase`) nor expired (it was live a moment ago), so the
+   * server's store lost it, as a Redis restart without Sentinel does.
+   */
+  #meetingVanished(error: CallError): boolean {
+    return error.code === 'not_found' && (error.key === 'link.unknown' || error.key === 'meeting.gone') && this.#snapshot !== null;
   }
 
   #scheduleReconnect(): void {
@@ -604,7 +614,7 @@ export class RoomSession {
     const role = this.#linkRole ?? this.#me?.role;
     if (meetingId && role) {
       // Superseded or left: this tab lets go, the browser may still offer "go back in".
-      if (reason === 'closed' || reason === 'lost' || reason === 'removed' || reason === 'turnedAway') seats.forget(meetingId, role);
+      if (reason === 'closed' || reason === 'lost' || reason === 'notKept' || reason === 'removed' || reason === 'turnedAway') seats.forget(meetingId, role);
       else seats.forgetTab(meetingId, role);
     }
     this.#socket.disconnect();
