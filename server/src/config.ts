@@ -1,5 +1,6 @@
 /** Server configuration from the environment, validated once at start. */
 import { z } from 'zod';
+import { parseSentinels } from './store/connection.ts';
 
 const num = (d: number) => z.coerce.number().int().nonnegative().default(d);
 
@@ -8,6 +9,24 @@ export const ConfigSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** With it, rooms live in Redis and several server processes can serve one meeting. */
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Redis Sentinel instead of one Redis: `host:port,host:port` of the sentinels. The primary they
+   * name is used and followed across failovers; REDIS_URL then only gives password and db.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v?.trim()) return undefined;
+      try {
+        return parseSentinels(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** The name the sentinels monitor the primary under (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: z.string().optional(),
   REDIS_PREFIX: z.string().default('pc:'),
   /** Base of the links handed out (e.g. https://circle.example.org); else the request's origin. */
   PUBLIC_URL: z.string().url().optional(),
@@ -32,6 +51,9 @@ export const ConfigSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   /** Set to "false" to run without audio (no mediasoup worker). */
   MEDIA: z.enum(['true', 'false']).default('true'),
+}).refine((c) => !c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME, {
+  path: ['REDIS_SENTINEL_NAME'],
+  message: 'required with REDIS_SENTINELS (the name the sentinels monitor)',
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -9,6 +9,8 @@ const server = await startServer({
   port: config.PORT,
   host: config.HOST,
   redisUrl: config.REDIS_URL,
+  redisSentinels: config.REDIS_SENTINELS,
+  redisSentinelName: config.REDIS_SENTINEL_NAME,
   redisPrefix: config.REDIS_PREFIX,
   publicUrl: config.PUBLIC_URL,
   trustProxy: config.TRUST_PROXY,
@@ -23,7 +25,7 @@ const server = await startServer({
   logger,
 });
 const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
-process.stdout.write(`\nPeer Circle is running: http://${shown}:${server.port}/  (store: ${config.REDIS_URL ? 'redis' : 'in-memory'})\n\n`);
+process.stdout.write(`\nPeer Circle is running: http://${shown}:${server.port}/  (store: ${config.REDIS_SENTINELS ? 'redis sentinel' : config.REDIS_URL ? 'redis' : 'in-memory'})\n\n`);
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

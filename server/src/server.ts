@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Server } from 'socket.io';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
 import { DEFAULT_PRIVACY_MIN_GROUP } from '@peer-circle/shared';
@@ -18,17 +18,22 @@ import { newId } from './lib/ids.ts';
 import { MemoryRoomStore } from './store/memory.ts';
 import { RedisRoomStore } from './store/redis.ts';
 import { redisKeys } from './store/keys.ts';
+import { redisClient, type RedisConnection, type SentinelAddress } from './store/connection.ts';
 import type { RoomStore } from './store/port.ts';
 import { Transport, adapterChangeBus } from './transport/socket.ts';
 import type { AppServer } from './transport/session.ts';
 import type { MediaService } from './media/index.ts';
-import { createHttpApp } from './http/app.ts';
+import { createHttpApp, type HealthReport } from './http/app.ts';
 import { createLogger } from './logger.ts';
 
 export interface StartOptions {
   port?: number;
   host?: string;
   redisUrl?: string | undefined;
+  /** Redis Sentinel: the primary is asked of these and followed across failovers. */
+  redisSentinels?: SentinelAddress[] | undefined;
+  /** The sentinels' name for the primary; required with `redisSentinels`. */
+  redisSentinelName?: string | undefined;
   redisPrefix?: string;
   publicUrl?: string | undefined;
   trustProxy?: string | undefined;
@@ -71,8 +76,10 @@ export const DEFAULT_CLIENT_DIR = path.resolve(here, '../../client/dist');
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
   const logger = o.logger ?? createLogger();
   const nodeId = newId();
-  const store: RoomStore = o.redisUrl
-    ? await RedisRoomStore.create({ url: o.redisUrl, prefix: o.redisPrefix ?? 'pc:' })
+  const redis: RedisConnection | null =
+    o.redisUrl || o.redisSentinels?.length ? { url: o.redisUrl, sentinels: o.redisSentinels, sentinelName: o.redisSentinelName } : null;
+  const store: RoomStore = redis
+    ? await RedisRoomStore.create({ ...redis, prefix: o.redisPrefix ?? 'pc:', logger })
     : await MemoryRoomStore.create();
   const graceSeconds = o.graceSeconds ?? 60;
   const service = new RoomService({
@@ -85,10 +92,19 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     openTtlSeconds: (o.openMeetingTtlHours ?? 48) * 3600,
   });
 
+  let media: MediaService | null = null;
+  /** For load balancers and operators: is this process able to serve meetings right now? */
+  const health = async (): Promise<HealthReport> => ({
+    ok: await store.health(),
+    store: redis ? 'redis' : 'memory',
+    nodeId,
+    // One mediasoup router per meeting with audio on this process.
+    mediaMeetings: media ? media.stats().routers : null,
+  });
   const app = createHttpApp({
     service,
     logger,
-    storeKind: o.redisUrl ? 'redis' : 'memory',
+    health,
     publicUrl: o.publicUrl,
     trustProxy: o.trustProxy,
     clientDir: o.clientDir ?? DEFAULT_CLIENT_DIR,
@@ -102,8 +118,8 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     // The client build is served from this origin; no cross-origin access is needed.
     cors: { origin: false },
   });
-  if (o.redisUrl) {
-    adapterRedis = new Redis(o.redisUrl);
+  if (redis) {
+    adapterRedis = redisClient(redis);
     adapterRedis.on('error', (err) => logger.warn({ err: err.message }, 'adapter redis error'));
     io.adapter(createAdapter(adapterRedis, { streamName: redisKeys(o.redisPrefix ?? 'pc:').stream }));
     // Commits made on other processes reach this one's audio the way snapshots travel.
@@ -121,7 +137,6 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     await adapterRedis.xtrim(redisKeys(o.redisPrefix ?? 'pc:').stream, 'MINID', Math.max(0, Math.floor(nowMs - broadcastRetentionMs)));
   };
 
-  let media: MediaService | null = null;
   if (o.media !== false) {
     const m = await import('./media/index.ts');
     // Audio follows every committed change, from this process and (through the bus) the others.
@@ -170,7 +185,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     http.listen(o.port ?? 3000, o.host ?? '0.0.0.0', () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  logger.info({ port, nodeId, store: o.redisUrl ? 'redis' : 'memory', media: Boolean(media) }, 'listening');
+  logger.info({ port, nodeId, store: redis ? (redis.sentinels?.length ? 'redis-sentinel' : 'redis') : 'memory', media: Boolean(media) }, 'listening');
 
   let closing: Promise<void> | null = null;
   return {

@@ -28,6 +28,8 @@ export const CreateMeetingBody = z
     signsEnabled: z.boolean().optional(),
     /** The meeting's language (default 'en'): invitations, default rules and the attendance CSV. */
     language: z.enum(LANGUAGES as [Language, ...Language[]]).optional(),
+    /** The agenda's items, in order (rule F4); used to open a meeting again in one step. */
+    agenda: z.array(text(LIMITS.agendaItemMax)).max(LIMITS.agendaItemsMax).optional(),
   })
   .strict();
 export type CreateMeetingBody = z.infer<typeof CreateMeetingBody>;

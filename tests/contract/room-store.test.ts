@@ -88,6 +88,30 @@ describe.each(implementations)('RoomStore contract: %s', (_name, make) => {
     await s.close();
   });
 
+  it('acknowledges the same commit sent again (its reply was lost), without applying anything twice', async () => {
+    const s = await make();
+    await s.create(room('a'), opts);
+    const next = { ...room('a', 1), version: 2 };
+    expect(await s.commit('a', 1, next, opts)).toBe('ok');
+    // What a client library resends after a failover ate the reply: the same version, same state.
+    expect(await s.commit('a', 1, next, opts)).toBe('ok');
+    expect(await s.load('a')).toEqual(next);
+    // A different state for that version is still a conflict, and so is a newer one on top.
+    expect(await s.commit('a', 1, { ...room('a', 2), version: 2 }, opts)).toBe('conflict');
+    // Creating is the same: the identical room sent again is there already; another is refused.
+    await s.create(room('b'), opts);
+    await expect(s.create(room('b'), opts)).resolves.toBeUndefined();
+    await expect(s.create(room('b', 3), opts)).rejects.toThrow();
+    await s.close();
+  });
+
+  it('says whether it can be reached, until it is closed', async () => {
+    const s = await make();
+    expect(await s.health()).toBe(true);
+    await s.close();
+    expect(await s.health()).toBe(false);
+  });
+
   it('loses no update when many writers race on one room', async () => {
     const stores = await Promise.all([make(), make(), make()]);
     const [first] = stores;

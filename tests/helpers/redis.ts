@@ -1,6 +1,14 @@
-/** A throwaway redis-server on a free loopback port, for tests and benchmarks. */
+/**
+ * Throwaway Redis processes on free loopback ports, for tests and benchmarks: one redis-server,
+ * or a Sentinel group (primary, replica, three sentinels). Persistence is off everywhere, as in
+ * production (names never reach disk); each process works in its own temporary directory, so a
+ * test can prove nothing was written there.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 
 export async function freePort(): Promise<number> {
@@ -14,30 +22,71 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** No RDB, no AOF, and replication streamed socket to socket (never through a file). */
+const NO_DISK = ['--save', '', '--appendonly', 'no', '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--repl-diskless-load', 'swapdb'];
+
+async function waitForPing(port: number): Promise<void> {
+  const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Refused connections while the server starts are expected; connect() rejects with them.
+  probe.on('error', () => {});
+  const deadline = Date.now() + 10_000;
+  try {
+    for (;;) {
+      try {
+        if (probe.status !== 'ready') await probe.connect();
+        await probe.ping();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`redis on ${port} did not start: ${String(err)}`);
+        probe.disconnect();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** One redis-server (or sentinel) process; `kill()` is kill -9. */
+class RedisProcess {
+  #proc: ChildProcess | null = null;
+  constructor(
+    readonly port: number,
+    readonly args: string[],
+  ) {}
+
+  async start(): Promise<void> {
+    this.#proc = spawn('redis-server', this.args, { stdio: 'ignore' });
+    await waitForPing(this.port);
+  }
+
+  async kill(): Promise<void> {
+    const p = this.#proc;
+    this.#proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+}
+
 export interface TestRedis {
   url: string;
   port: number;
   client(): Redis;
+  /** kill -9: the process is gone until `start()`. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty (no persistence). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+  const dir = mkdtempSync(path.join(tmpdir(), 'pc-redis-'));
+  const proc = new RedisProcess(port, ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no', '--dir', dir, ...NO_DISK]);
+  await proc.start();
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  probe.disconnect();
   const clients: Redis[] = [];
   return {
     url,
@@ -47,10 +96,111 @@ export async function startRedis(): Promise<TestRedis> {
       clients.push(c);
       return c;
     },
+    kill: () => proc.kill(),
+    start: () => proc.start(),
     stop: async () => {
       for (const c of clients) c.disconnect();
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
+      await proc.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SentinelGroup {
+  /** The name the sentinels monitor the primary under. */
+  name: string;
+  sentinels: { host: string; port: number }[];
+  /** The port of the primary the group started with, and of its replica. */
+  primaryPort: number;
+  replicaPort: number;
+  /** kill -9 the primary the group started with. */
+  killPrimary(): Promise<void>;
+  /** Resolves with the new primary's port when a sentinel announces +switch-master. */
+  nextSwitch(): Promise<number>;
+  /** A plain client on one data node, for inspection (INFO replication, offsets). */
+  node(port: number): Redis;
+  /** Files anything in the group wrote to its directories, besides the sentinels' own config. */
+  dataFiles(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A primary, a replica (`--replicaof`) and three sentinels (quorum 2) on loopback. The primary is
+ * declared down after `downAfterMs` without answers, as `sentinel down-after-milliseconds` says.
+ */
+export async function startSentinelGroup(opts: { downAfterMs?: number } = {}): Promise<SentinelGroup> {
+  const name = 'pc-primary';
+  const dir = mkdtempSync(path.join(tmpdir(), 'pc-sentinel-'));
+  const [primaryPort, replicaPort, ...sentinelPorts] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const data = (port: number, extra: string[] = []) =>
+    new RedisProcess(port, ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, ...NO_DISK, ...extra]);
+  const primary = data(primaryPort!);
+  const replica = data(replicaPort!, ['--replicaof', '127.0.0.1', String(primaryPort)]);
+  await primary.start();
+  await replica.start();
+  // Sentinels rewrite their config file as they learn the group: each gets its own in `dir`.
+  const sentinels = sentinelPorts.map((port) => {
+    const conf = path.join(dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        'protected-mode no',
+        `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
+        `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 1000}`,
+        `sentinel failover-timeout ${name} 10000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    return new RedisProcess(port, [conf, '--sentinel']);
+  });
+  await Promise.all(sentinels.map((s) => s.start()));
+  const inspect: Redis[] = [];
+  const watcher = new Redis({ host: '127.0.0.1', port: sentinelPorts[0]!, lazyConnect: true });
+  await watcher.connect();
+  await watcher.subscribe('+switch-master');
+  // The replica must be known to the sentinels before a failover can pick it.
+  const admin = new Redis({ host: '127.0.0.1', port: sentinelPorts[0]! });
+  inspect.push(admin);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const replicas = (await admin.call('SENTINEL', 'REPLICAS', name)) as string[][];
+    const known = (await admin.call('SENTINEL', 'SENTINELS', name)) as unknown[];
+    if (replicas.length === 1 && known.length === 2) break;
+    if (Date.now() > deadline) throw new Error(`sentinels did not discover the group (replicas ${replicas.length}, sentinels ${known.length})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name,
+    sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
+    primaryPort: primaryPort!,
+    replicaPort: replicaPort!,
+    killPrimary: () => primary.kill(),
+    nextSwitch: () =>
+      new Promise((resolve) => {
+        const on = (_channel: string, message: string) => {
+          // "<name> <old-ip> <old-port> <new-ip> <new-port>"
+          const parts = message.split(' ');
+          if (parts[0] !== name) return;
+          watcher.off('message', on);
+          resolve(Number(parts[4]));
+        };
+        watcher.on('message', on);
+      }),
+    node: (port) => {
+      const c = new Redis({ host: '127.0.0.1', port });
+      inspect.push(c);
+      return c;
+    },
+    dataFiles: () => readdirSync(dir).filter((f) => !/^sentinel-\d+\.conf$/.test(f)),
+    stop: async () => {
+      watcher.disconnect();
+      for (const c of inspect) c.disconnect();
+      await Promise.all([primary, replica, ...sentinels].map((p) => p.kill()));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -61,7 +61,7 @@ describe('HTTP API', () => {
 
   it('reports health and sends security headers', async () => {
     const res = await fetch(`${srv.url}/api/health`);
-    expect(await res.json()).toEqual({ ok: true, store: 'memory' });
+    expect(await res.json()).toEqual({ ok: true, store: 'memory', nodeId: srv.nodeId, mediaMeetings: null });
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
@@ -69,8 +69,8 @@ describe('HTTP API', () => {
   it('rate-limits the API per address', async () => {
     const limited = await testServer({ apiRatePerMinute: 3 });
     const codes: number[] = [];
-    for (let i = 0; i < 5; i++) codes.push((await fetch(`${limited.url}/api/health`)).status);
-    expect(codes).toEqual([200, 200, 200, 429, 429]);
+    for (let i = 0; i < 5; i++) codes.push((await fetch(`${limited.url}/api/meetings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"a"}' })).status);
+    expect(codes).toEqual([201, 201, 201, 429, 429]);
     await limited.close();
   });
 });

@@ -162,6 +162,7 @@ export class RoomService {
         language,
         privacyMinGroup: this.#opts.privacyMinGroup,
       },
+      agenda: body.agenda,
       tokenHashes: { leader: sha256(tokens.leader), participant: sha256(tokens.participant), observer: sha256(tokens.observer) },
     });
     await this.#store.create(state, this.commitOptions(state));

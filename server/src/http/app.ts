@@ -22,10 +22,21 @@ import {
 import type { RoomService } from '../app/service.ts';
 import { attendanceCsv, attendanceFilename } from './csv.ts';
 
+/** `GET /api/health`: 200 when this process can serve meetings, 503 (same body) when not. */
+export interface HealthReport {
+  /** The store answers (always true in memory). */
+  ok: boolean;
+  store: 'memory' | 'redis';
+  /** This server process, as it appears in logs and in the cluster's heartbeats. */
+  nodeId: string;
+  /** Meetings with audio (a mediasoup router) on this process; null without media. */
+  mediaMeetings: number | null;
+}
+
 export interface HttpOptions {
   service: RoomService;
   logger: Logger;
-  storeKind: 'memory' | 'redis';
+  health: () => Promise<HealthReport>;
   publicUrl?: string | undefined;
   clientDir?: string | undefined;
   trustProxy?: string | undefined;
@@ -59,6 +70,12 @@ export function createHttpApp(o: HttpOptions): express.Express {
     }),
   );
   const api = express.Router();
+  // Before the rate limit: a load balancer probing every few seconds must never be throttled,
+  // nor use up the budget of people creating meetings from the same address.
+  api.get('/health', async (_req, res) => {
+    const report = await o.health();
+    res.status(report.ok ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+  });
   api.use(express.json({ limit: '32kb' }));
   api.use(
     rateLimit({
@@ -69,10 +86,6 @@ export function createHttpApp(o: HttpOptions): express.Express {
       handler: (_req, res) => res.status(429).json(error('rate_limited', 'rateLimit.wait')),
     }),
   );
-
-  api.get('/health', (_req, res) => {
-    res.json({ ok: true, store: o.storeKind });
-  });
 
   api.post('/meetings', async (req, res) => {
     const parsed = CreateMeetingBody.safeParse(req.body);

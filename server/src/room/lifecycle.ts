@@ -42,10 +42,15 @@ export interface NewRoom {
   settings: MeetingSettings;
   tokenHashes: Record<Role, string>;
   now: number;
+  /** Agenda items to start with (rule F4). */
+  agenda?: string[] | undefined;
 }
 
 /** A room as created: waiting for the leader to open it, nobody in it yet. */
 export function createRoom(r: NewRoom): RoomState {
+  // Own prefix: setAgenda numbers new items from the counter ("a<n>"), which must stay at 0 here
+  // because seat numbers come from it too.
+  const agenda = (r.agenda ?? []).map((text, i) => ({ id: `i${i + 1}`, text }));
   return {
     version: 1,
     meetingId: r.meetingId,
@@ -65,7 +70,7 @@ export function createRoom(r: NewRoom): RoomState {
     tokenHashes: r.tokenHashes,
     lobby: [],
     barred: [],
-    agenda: { items: [], current: null },
+    agenda: { items: agenda, current: null },
     signs: [],
     notes: [],
     recommendations: [],

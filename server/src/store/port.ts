@@ -62,7 +62,10 @@ export interface RoomStore {
   /** The meeting and role a token (by its sha256 hash) grants, or null. */
   resolveToken(tokenHash: string): Promise<TokenGrant | null>;
   load(meetingId: string): Promise<RoomState | null>;
-  /** Replaces the room iff its stored version is `expectedVersion`. */
+  /**
+   * Replaces the room iff its stored version is `expectedVersion`. The same commit sent again
+   * after it was applied (its reply was lost) answers 'ok' again, not 'conflict'.
+   */
   commit(meetingId: string, expectedVersion: number, next: RoomState, opts: CommitOptions): Promise<CommitResult>;
   /** Rooms whose deadline is at or before `now` (at most `limit`). */
   dueRooms(now: number, limit: number): Promise<string[]>;
@@ -84,5 +87,7 @@ export interface RoomStore {
   /** Server processes whose heartbeat expired, with the rooms they held; forget them afterwards. */
   lostNodes(): Promise<{ nodeId: string; meetingIds: string[] }[]>;
   forgetNode(nodeId: string): Promise<void>;
+  /** Whether the store answers now; settles within about a second even when it is down. */
+  health(): Promise<boolean>;
   close(): Promise<void>;
 }

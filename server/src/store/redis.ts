@@ -2,11 +2,18 @@
  * Redis RoomStore. A room is one hash {v: version, s: JSON state}; commits run as one Lua
  * script (compare version, write, set TTLs, index the deadline), so two server processes acting
  * on one room at once can never lose an update: the loser sees a conflict and retries.
+ *
+ * With Redis Sentinel (see connection.ts) every write that people are told about (a new meeting,
+ * a commit, a record) first waits until a replica has it (WAIT): replication is asynchronous, so
+ * without this a primary dying a millisecond after acknowledging a change would take the change
+ * with it, and the promoted replica would not know it.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { CommitOptions, CommitResult, MeetingRecord, RoomStore, TokenGrant } from './port.ts';
 import type { RoomState } from '../room/state.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
+import { redisClient, usesSentinel, type RedisConnection } from './connection.ts';
 import { ROLES, type Role } from '@peer-circle/shared';
 
 // KEYS: room, deadlines, token x3. ARGV: expected version ('' = must not exist), new version,
@@ -14,6 +21,10 @@ import { ROLES, type Role } from '@peer-circle/shared';
 // retention is counted from the close, so a commit after closing gets the remainder only.
 const COMMIT = `
 local cur = redis.call('HGET', KEYS[1], 'v')
+-- The same commit sent again (ioredis resends a command whose reply was lost when the primary
+-- failed over after the replica had it): it is already applied, so acknowledge it once more
+-- instead of reporting a conflict that would make the caller decide the command twice.
+if cur == ARGV[2] and redis.call('HGET', KEYS[1], 's') == ARGV[3] then return 1 end
 if ARGV[1] == '' then
   if cur then return 0 end
 elseif cur ~= ARGV[1] then
@@ -35,34 +46,114 @@ return 1
 
 const ttlMs = (seconds: number): number => Math.max(1, Math.ceil(seconds * 1000));
 
-export interface RedisStoreOptions {
-  url: string;
+export interface RedisStoreOptions extends RedisConnection {
   /** Key prefix; tests give each run its own. */
   prefix?: string;
+  /** With Sentinel: how long a write waits for a replica's acknowledgement (default 1000 ms). */
+  replicaAckMs?: number;
+  logger?: Logger;
 }
+
+/** How long a health probe waits for PONG before calling the store unreachable. */
+const PROBE_TIMEOUT_MS = 1000;
+/** How often a primary without replica is asked whether one is back. */
+const REPLICA_CHECK_MS = 1000;
 
 export class RedisRoomStore implements RoomStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  /** 0: no replica to wait for (one Redis); else ms to wait for one after each write. */
+  readonly #replicaAckMs: number;
+  /**
+   * The primary has a replica to wait for. False after a WAIT found none (the replica is down,
+   * or was just promoted and the old primary is not back yet): writes then go on without
+   * waiting, instead of each taking the whole timeout, until a replica is connected again.
+   */
+  #replicaUp = true;
+  #replicaCheck: NodeJS.Timeout | undefined;
+  readonly #logger: Logger | undefined;
+  /** When the connection last came back after being lost (0: never lost). */
+  #backSince = 0;
+  #lost = false;
+  /** The heartbeat lifetime last used: how long others need to prove they are alive. */
+  #beatTtlMs = 0;
   #closed = false;
 
-  private constructor(redis: Redis, keys: RedisKeys) {
+  private constructor(redis: Redis, keys: RedisKeys, replicaAckMs: number, logger: Logger | undefined) {
     this.#redis = redis;
     this.#keys = keys;
+    this.#replicaAckMs = replicaAckMs;
+    this.#logger = logger;
     redis.defineCommand('pcCommit', { numberOfKeys: 5, lua: COMMIT });
+    redis.on('close', () => {
+      if (this.#closed || this.#lost) return;
+      this.#lost = true;
+      this.#logger?.warn('redis connection lost; reconnecting');
+    });
+    redis.on('ready', () => {
+      if (!this.#lost) return;
+      this.#lost = false;
+      this.#backSince = Date.now();
+      this.#logger?.info('redis connection back');
+    });
+    if (replicaAckMs > 0) {
+      this.#replicaCheck = setInterval(() => void this.#checkReplica(), REPLICA_CHECK_MS);
+      this.#replicaCheck.unref();
+    }
   }
 
   static async create(opts: RedisStoreOptions): Promise<RedisRoomStore> {
-    const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const sentinel = usesSentinel(opts);
+    // One Redis: a command fails fast (three reconnect attempts) while it is down. Sentinel: the
+    // connection's own default waits through a failover (see connection.ts).
+    const redis = redisClient(opts, { lazyConnect: true, ...(sentinel ? {} : { maxRetriesPerRequest: 3 }) });
     // ioredis reconnects by itself; a command that fails meanwhile rejects to its caller, so the
     // connection's own error events carry nothing to act on here.
     redis.on('error', () => {});
     await redis.connect();
-    return new RedisRoomStore(redis, redisKeys(opts.prefix ?? 'pc:'));
+    return new RedisRoomStore(redis, redisKeys(opts.prefix ?? 'pc:'), sentinel ? (opts.replicaAckMs ?? 1000) : 0, opts.logger);
   }
 
   get keys(): RedisKeys {
     return this.#keys;
+  }
+
+  /**
+   * Waits until a replica holds every write this connection made so far (Sentinel only). A
+   * timeout is logged, not failed: the write is on the primary and people can go on; only a
+   * primary failure in that window could lose it.
+   */
+  async #replicated(): Promise<void> {
+    if (this.#replicaAckMs === 0 || !this.#replicaUp) return;
+    const acked = await this.#redis.wait(1, this.#replicaAckMs);
+    if (acked < 1 && this.#replicaUp) {
+      this.#replicaUp = false;
+      this.#logger?.warn({ waitedMs: this.#replicaAckMs }, 'no replica acknowledged a write in time; writing without waiting until one is back');
+    }
+  }
+
+  /** `ROLE` on the primary lists its connected replicas. */
+  async #checkReplica(): Promise<void> {
+    if (this.#replicaUp || this.#closed || this.#redis.status !== 'ready') return;
+    const role = (await this.#redis.call('ROLE').catch(() => null)) as [string, number, unknown[]] | null;
+    if (role?.[0] === 'master' && role[2].length > 0) {
+      this.#replicaUp = true;
+      this.#logger?.info({ replicas: role[2].length }, 'a replica is back; writes wait for it again');
+    }
+  }
+
+  async health(): Promise<boolean> {
+    // Not through the offline queue: while Redis is down a PING would wait for the reconnect.
+    if (this.#closed || this.#redis.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
+    try {
+      return await Promise.race([this.#redis.ping().then((r) => r === 'PONG'), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #commit(expected: string, state: RoomState, opts: CommitOptions): Promise<boolean> {
@@ -81,6 +172,7 @@ export class RedisRoomStore implements RoomStore {
       state.meetingId,
       ...grants,
     );
+    if (res === 1) await this.#replicated();
     return res === 1;
   }
 
@@ -121,6 +213,7 @@ export class RedisRoomStore implements RoomStore {
       .set(this.#keys.record(record.meetingId), JSON.stringify(record), 'PX', ms)
       .set(this.#keys.recordToken(record.leaderTokenHash), record.meetingId, 'PX', ms)
       .exec();
+    await this.#replicated();
   }
 
   async loadRecord(meetingId: string): Promise<MeetingRecord | null> {
@@ -133,6 +226,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    this.#beatTtlMs = ttlMs;
     const added = await this.#redis.zadd(this.#keys.nodes, Date.now() + ttlMs, nodeId);
     return Number(added) === 0;
   }
@@ -146,6 +240,10 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async lostNodes(): Promise<{ nodeId: string; meetingIds: string[] }[]> {
+    // Right after an outage (a restart, a failover) every process's heartbeat looks expired,
+    // though they were only waiting for Redis like us: give them one lifetime to beat again
+    // before calling them dead, or the first process back would release everyone's seats.
+    if (this.#backSince > 0 && Date.now() - this.#backSince < this.#beatTtlMs) return [];
     const ids = await this.#redis.zrangebyscore(this.#keys.nodes, '-inf', Date.now());
     return Promise.all(ids.map(async (nodeId) => ({ nodeId, meetingIds: await this.#redis.smembers(this.#keys.nodeRooms(nodeId)) })));
   }
@@ -157,6 +255,7 @@ export class RedisRoomStore implements RoomStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#replicaCheck);
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 }

@@ -40,7 +40,7 @@ export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof Connection
  * seat could not be restored (lost), the leader removed me (removed, rule L2) or did not let me
  * in from the lobby (turnedAway, rule L1). No reason is ever given for the last two.
  */
-export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost' | 'removed' | 'turnedAway';
+export type EndedReason = 'superseded' | 'left' | 'leftElsewhere' | 'closed' | 'lost' | 'notKept' | 'removed' | 'turnedAway';
 
 /** What only this person knows about their own seat: from the join answer, then kept here. */
 export type Mine = NonNullable<JoinResult['mine']>;
@@ -368,7 +368,16 @@ export class RoomConnection {
       }, delay);
       return;
     }
-    this.#end(res.error.code === 'wrong_phase' ? 'closed' : 'lost');
+    this.#end(res.error.code === 'wrong_phase' ? 'closed' : this.#meetingVanished(res.error) ? 'notKept' : 'lost');
+  }
+
+  /**
+   * We were in the meeting, and now the server knows neither the link nor the meeting: it was
+   * not closed (that would be `wrong_phase`) nor expired (it was live a moment ago), so the
+   * server's store lost it, as a Redis restart without Sentinel does.
+   */
+  #meetingVanished(error: CallError): boolean {
+    return error.code === 'not_found' && (error.key === 'link.unknown' || error.key === 'meeting.gone') && this.#snapshot !== null;
   }
 
   #scheduleReconnect(): void {
@@ -388,7 +397,7 @@ export class RoomConnection {
     const role = this.#linkRole ?? this.#me?.role;
     if (meetingId && role) {
       // Superseded or left: this tab lets go, the browser may still offer "go back in".
-      if (reason === 'closed' || reason === 'lost' || reason === 'removed' || reason === 'turnedAway') seats.forget(meetingId, role);
+      if (reason === 'closed' || reason === 'lost' || reason === 'notKept' || reason === 'removed' || reason === 'turnedAway') seats.forget(meetingId, role);
       else seats.forgetTab(meetingId, role);
     }
     this.#socket.disconnect();
