@@ -2,3 +2,4 @@ export * from './domain.ts';
 export * from './errors.ts';
 export * from './protocol.ts';
 export * from './media-protocol.ts';
+export * from './groups.ts';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ADMISSIONS, PROFILES, SIGN_KINDS, type ProtocolError, type RoomSnapshot, type Role, type ParticipantId } from './domain.ts';
 import type { MediaClientToServerEvents, MediaServerToClientEvents } from './media-protocol.ts';
+import type { GroupServerToClientEvents } from './groups.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -225,7 +226,7 @@ export interface ClientToServerEvents extends MediaClientToServerEvents {
   raiseConcern: (payload: Payload<'raiseConcern'>, ack: Ack) => void;
 }
 
-export interface ServerToClientEvents extends MediaServerToClientEvents {
+export interface ServerToClientEvents extends MediaServerToClientEvents, GroupServerToClientEvents {
   state: (snapshot: RoomSnapshot) => void;
   /** This connection's session ended on the server's side (another tab took the seat...). */
   ended: (info: { reason: EndReason }) => void;
