@@ -125,7 +125,7 @@ export interface CreateGroupResponse {
 /** A group link in the body, never in the URL (access logs). */
 export const GroupTokenBody = z.object({ token }).strict();
 
-/** Lookup; with `wait`, the answer is held (up to ~25 s) until the group's `tag` differs from it. */
+/** Lookup; with `wait`, the answer is held (up to about 12 s) until the group's `tag` differs from it. */
 export const GroupLookupBody = z.object({ token, wait: z.string().max(200).optional() }).strict();
 
 /** G3: this week's meeting from the group's template; every field overrides for this meeting only. */

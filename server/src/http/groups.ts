@@ -60,7 +60,8 @@ function parse<S extends z.ZodTypeAny>(schema: S, req: Request, res: Response, k
 export function groupRoutes(o: GroupRoutesOptions): express.Router {
   const r = express.Router();
   const base = (req: Request) => (o.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/$/, '');
-  const waitMs = o.waitMs ?? 25_000;
+  // Under the client's 15-second request timeout (lib/net/api.ts), so a held lookup is never cut off.
+  const waitMs = o.waitMs ?? 12_000;
   const pollMs = o.waitPollMs ?? 1_000;
 
   // G1: created once; the same three links serve every meeting of the group.
