@@ -9,6 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import axe from 'axe-core';
+import type { AxeResults } from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
@@ -42,6 +44,21 @@ async function shoot(page: Page, name: string): Promise<void> {
   if (size) await page.setViewportSize(size);
 }
 
+/** axe-core on the screen as it is (WCAG 2.2 AA): serious and critical violations fail. */
+async function audit(page: Page, screen: string): Promise<void> {
+  // Evaluated through the DevTools protocol: the app's CSP rightly refuses inline scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  const results = await page.evaluate(
+    () =>
+      (window as unknown as { axe: { run(ctx: Document, o: object): Promise<AxeResults> } }).axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+        resultTypes: ['violations'],
+      }),
+  );
+  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(blocking.map((v) => `${screen}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
 async function join(page: Page, name: string, choices: { inAttendance?: boolean } = {}): Promise<void> {
   await page.getByTestId('join-name').fill(name);
   if (choices.inAttendance) await page.getByTestId('join-in-attendance').check();
@@ -63,6 +80,7 @@ describe('a weekly group in Chromium', () => {
     await create.getByTestId('group-time').fill('00:00');
     await create.getByTestId('group-agenda').fill('Check-in\nSharing round\nClosing words');
     await shoot(create, 'group-create');
+    await audit(create, 'group create form');
     await create.getByTestId('group-submit').click();
     const participantLink = await linkOf(create, 'group-link-participant');
     const leaderLink = await linkOf(create, 'group-link-leader');
@@ -76,6 +94,7 @@ describe('a weekly group in Chromium', () => {
     await ona.getByTestId('group-calendar').waitFor();
     expect(await ona.getByTestId('join-name').count()).toBe(0);
     await shoot(ona, 'group-page-before');
+    await audit(ona, 'group page before the meeting');
 
     // The leader opens this week's meeting from the group's page (the browser kept the links).
     const lea = create;
@@ -84,6 +103,7 @@ describe('a weekly group in Chromium', () => {
     await lea.getByTestId('group-rota').waitFor();
     await lea.getByTestId('tools-link-participant').waitFor({ state: 'attached' });
     await shoot(lea, 'group-page-leader');
+    await audit(lea, 'group page of the leader');
     await lea.getByTestId('open-meeting').click();
 
     // The participant's page turns into the join form by itself.
@@ -104,6 +124,7 @@ describe('a weekly group in Chromium', () => {
     expect(await ona.getByTestId('handover-panel').count()).toBe(0);
     await lea.getByTestId('handover-person').selectOption({ label: 'Ona' });
     await shoot(lea, 'group-handover');
+    await audit(lea, 'hand-over at the end');
     await lea.getByTestId('handover-submit').click();
     await expect.poll(() => lea.getByTestId('handover-done').textContent()).toMatch(/Ona facilitates on/);
 
@@ -114,6 +135,7 @@ describe('a weekly group in Chromium', () => {
     expect(await ben.getByTestId('facilitation-card').count()).toBe(0);
     expect(await ben.content()).not.toContain(facilitatorLink);
     await shoot(ona, 'group-facilitation-card');
+    await audit(ona, 'facilitator link card');
 
     // Ona's facilitator page: her date, and no rights over the group (no rota, no records).
     const onaNext = await newPage();
@@ -130,5 +152,6 @@ describe('a weekly group in Chromium', () => {
     await records.locator('svg[data-testid="trend-chart"]').waitFor();
     await expect.poll(() => records.getByTestId('group-records').textContent()).toContain('Lea, Ona');
     await shoot(records, 'group-records');
+    await audit(records, 'season records');
   });
 });
