@@ -34,6 +34,8 @@ export const ConfigSchema = z.object({
   PERSONAL_DATA_TTL_HOURS: z.coerce.number().positive().default(24),
   /** The anonymous record of a closed meeting (date, title, counts, averages) is kept this long. */
   AGGREGATE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** A weekly group nobody used for this long is deleted with everything of it (rule G8). */
+  GROUP_IDLE_DAYS: z.coerce.number().positive().default(120),
   /** With Redis: broadcasts (snapshots carry names) stay in the Socket.IO stream at most this long. */
   BROADCAST_RETENTION_SECONDS: z.coerce.number().positive().default(30),
   /** A meeting nobody touches is deleted this long after its last change. */

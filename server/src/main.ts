@@ -18,6 +18,7 @@ const server = await startServer({
   privacyMinGroup: config.PRIVACY_MIN_GROUP,
   personalDataTtlHours: config.PERSONAL_DATA_TTL_HOURS,
   aggregateRetentionDays: config.AGGREGATE_RETENTION_DAYS,
+  groupIdleDays: config.GROUP_IDLE_DAYS,
   broadcastRetentionSeconds: config.BROADCAST_RETENTION_SECONDS,
   openMeetingTtlHours: config.OPEN_MEETING_TTL_HOURS,
   media: config.MEDIA === 'true',

@@ -25,6 +25,7 @@ import type { AppServer } from './transport/session.ts';
 import type { MediaService } from './media/index.ts';
 import { createHttpApp, type HealthReport } from './http/app.ts';
 import { createLogger } from './logger.ts';
+import { startGroups, type Groups } from './groups/wiring.ts';
 
 export interface StartOptions {
   port?: number;
@@ -46,6 +47,12 @@ export interface StartOptions {
   /** Seconds broadcasts stay in the Socket.IO Redis stream (fractional allowed). */
   broadcastRetentionSeconds?: number;
   openMeetingTtlHours?: number;
+  /** Days a weekly group may stay unused before it is deleted (fractional for tests, G8). */
+  groupIdleDays?: number;
+  /** How long a group page's waiting lookup is held (ms). */
+  groupWaitMs?: number;
+  /** The service's clock (tests move it a week on); timers and store TTLs keep real time. */
+  clock?: () => number;
   logger?: Logger;
   /** Start the mediasoup audio module (default true). */
   media?: boolean;
@@ -66,6 +73,7 @@ export interface RunningServer {
   http: HttpServer;
   service: RoomService;
   store: RoomStore;
+  groups: Groups;
   media: MediaService | null;
   close(): Promise<void>;
 }
@@ -85,6 +93,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const service = new RoomService({
     store,
     logger,
+    ...(o.clock ? { clock: o.clock } : {}),
     graceSeconds,
     privacyMinGroup: o.privacyMinGroup ?? DEFAULT_PRIVACY_MIN_GROUP,
     closedTtlSeconds: (o.personalDataTtlHours ?? 24) * 3600,
@@ -101,7 +110,23 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     // One mediasoup router per meeting with audio on this process.
     mediaMeetings: media ? media.stats().routers : null,
   });
+
+  const groups = await startGroups({
+    rooms: service,
+    logger,
+    redis,
+    redisPrefix: o.redisPrefix ?? 'pc:',
+    publicUrl: o.publicUrl,
+    personalDataTtlHours: o.personalDataTtlHours ?? 24,
+    aggregateRetentionDays: o.aggregateRetentionDays ?? 30,
+    openMeetingTtlHours: o.openMeetingTtlHours ?? 48,
+    groupIdleDays: o.groupIdleDays ?? 120,
+    graceSeconds,
+    ...(o.groupWaitMs !== undefined ? { waitMs: o.groupWaitMs } : {}),
+  });
+
   const app = createHttpApp({
+    routes: { '/groups': groups.routes },
     service,
     logger,
     health,
@@ -118,6 +143,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     // The client build is served from this origin; no cross-origin access is needed.
     cors: { origin: false },
   });
+  groups.attach(io);
   if (redis) {
     adapterRedis = redisClient(redis);
     adapterRedis.on('error', (err) => logger.warn({ err: err.message }, 'adapter redis error'));
@@ -159,8 +185,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const tick = setInterval(() => {
     if (busy) return;
     busy = true;
-    service
-      .fireDeadlines()
+    Promise.all([service.fireDeadlines(), groups.service.fireDeadlines()])
       .catch((err: unknown) => logger.error({ err }, 'deadline tick failed'))
       .finally(() => (busy = false));
   }, tickMs);
@@ -196,6 +221,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     http,
     service,
     store,
+    groups,
     media,
     close: () =>
       (closing ??= (async () => {
@@ -206,6 +232,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
         await transport.drain();
         await new Promise<void>((r) => io.close(() => r()));
         await media?.close();
+        await groups.close();
         await store.close();
         adapterRedis?.disconnect();
       })()),

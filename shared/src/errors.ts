@@ -121,6 +121,22 @@ export const ERRORS = {
   'media.badRtp': 'These audio parameters are not supported.',
   'media.noProducer': 'There is no such microphone.',
   'media.noTransport': 'There is no such transport.',
+
+  // --- groups that meet every week (G-rules) ---------------------------------------------------
+  'group.leaderOnly': 'Only the group’s leader can do that.',
+  'group.meetingOpen': 'A meeting of this group is already open. Close it before opening the next one.',
+  'group.notYourDate': 'Your facilitator link is for another date.',
+  'group.noMeeting': 'No meeting of this group is open now.',
+  'group.datePast': 'That date has already passed. Choose today or a later day.',
+  'group.outsideSeason': 'That date is outside the group’s season.',
+  'group.dateNeeded': 'Choose the date of the meeting: this group has no weekly schedule.',
+  'group.seasonOver': 'The season is over: there is no next meeting to hand over.',
+  'group.rotaFull': 'The rota is full. Take back a date first.',
+  'group.rotaNoDate': 'Nobody is facilitating on that date.',
+  'group.seatObserver': 'Observers listen: facilitation goes to a participant.',
+  'group.seatLeads': 'That person already leads with the group’s leader link.',
+  'group.noSchedule': 'This group has no weekly schedule, so there is no calendar to add.',
+  'group.seatOffline': 'That person is not connected right now, so their link cannot reach them. Try again when they are back.',
 } as const;
 export type ErrorKey = keyof typeof ERRORS;
 export const ERROR_KEYS = Object.keys(ERRORS) as ErrorKey[];

@@ -4,3 +4,4 @@ export * from './commands.ts';
 export * from './protocol.ts';
 export * from './media-protocol.ts';
 export * from './locale-data/index.ts';
+export * from './groups.ts';

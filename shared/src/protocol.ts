@@ -9,6 +9,7 @@ import { commandSchemas, type CommandName, type CommandPayload } from './command
 import { LIMITS, field } from './fields.ts';
 import { LANGUAGES, type Language } from './locale-data/index.ts';
 import type { MediaClientToServerEvents, MediaServerToClientEvents } from './media-protocol.ts';
+import type { GroupServerToClientEvents } from './groups.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -118,7 +119,7 @@ export interface ClientToServerEvents extends MediaClientToServerEvents, Command
   join: (payload: Payload<'join'>, ack: Ack<JoinResult>) => void;
 }
 
-export interface ServerToClientEvents extends MediaServerToClientEvents {
+export interface ServerToClientEvents extends MediaServerToClientEvents, GroupServerToClientEvents {
   state: (snapshot: RoomSnapshot) => void;
   /** This connection's session ended on the server's side (another tab took the seat...). */
   ended: (info: { reason: EndReason }) => void;

@@ -166,3 +166,81 @@ describe('retention (E5)', () => {
     expect(none.status).toBe(404);
   }, 30_000);
 });
+
+describe('retention of weekly groups (G8)', () => {
+  const GROUP_CANARY = { lead: 'Canary-Group-8e1b-Lea', ann: 'Canary-Group-8e1b-Ann', ben: 'Canary-Group-8e1b-Ben' };
+  const groupPost = async (path: string, body: unknown) => {
+    const res = await fetch(`${srv.url}/api/groups${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json().catch(() => null)) as any };
+  };
+  const createGroup = async () => {
+    const r = await groupPost('', {
+      name: 'Canary-Group-Name-3f0c',
+      language: 'en',
+      schedule: { weekday: new Date().getUTCDay() || 7, time: '00:00', timeZone: 'UTC', durationMinutes: 60 },
+    });
+    expect(r.status).toBe(201);
+    return r.json as { groupId: string; tokens: { leader: string; participant: string; observer: string } };
+  };
+
+  it('[G8] a group keeps no name across meetings: the meeting names and the rota pseudonym go after the personal retention, the aggregates after theirs', async () => {
+    const g = await createGroup();
+    const opened = await groupPost('/open', { token: g.tokens.leader });
+    expect(opened.status).toBe(201);
+    const meetingId = opened.json.meetingId as string;
+    const lead = await Member.join(srv.url, g.tokens.leader, GROUP_CANARY.lead, { choices: { inAttendance: true } });
+    const ann = await Member.join(srv.url, g.tokens.participant, GROUP_CANARY.ann, { choices: { inAttendance: true, profile: 'relative' } });
+    expect((await lead.call('startMeeting', {})).ok).toBe(true);
+    // The rota keeps Ann's pseudonym for today's date: it must go with today's meeting.
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await groupPost('/handover', { token: g.tokens.leader, participantId: ann.me.id, date: today })).status).toBe(200);
+    expect((await lead.call('closeMeeting', { force: true })).ok).toBe(true);
+    const closedAt = Date.now();
+    expect((await ann.call('giveFeedback', { safe: 4 })).ok).toBe(true);
+
+    const during = await dumpRedis();
+    expect(holding(during, GROUP_CANARY.ann).some((k) => k.includes(`group:${g.groupId}`))).toBe(true);
+    const records = await groupPost('/records', { token: g.tokens.leader });
+    expect(records.json.meetings[0].names).toEqual([GROUP_CANARY.lead, GROUP_CANARY.ann]);
+    lead.close();
+    ann.close();
+
+    await sleep(Math.max(0, closedAt + PERSONAL_S * 1000 + MARGIN_MS - Date.now()));
+    const after = await dumpRedis();
+    for (const canary of Object.values(GROUP_CANARY)) expect(holding(after, canary), canary).toEqual([]);
+    const kept = await groupPost('/records', { token: g.tokens.leader });
+    expect(kept.json.meetings).toHaveLength(1);
+    expect(kept.json.meetings[0]).toMatchObject({ attended: 2, names: [], feedback: { count: 1, safe: 4 } });
+    expect((await groupPost('/lookup', { token: g.tokens.leader })).json.rota).toEqual([]);
+
+    await sleep(Math.max(0, closedAt + AGGREGATE_S * 1000 + MARGIN_MS - Date.now()));
+    const gone = await dumpRedis();
+    expect(holding(gone, meetingId)).toEqual([]);
+    expect((await groupPost('/records', { token: g.tokens.leader })).json.meetings).toEqual([]);
+    // The group itself stays (it is not idle): its name and links, nothing about a meeting.
+    expect((await groupPost('/lookup', { token: g.tokens.participant })).status).toBe(200);
+  }, 30_000);
+
+  it('[G8] the group’s leader deletes the group and everything of it at once', async () => {
+    const g = await createGroup();
+    const opened = await groupPost('/open', { token: g.tokens.leader });
+    const meetingId = opened.json.meetingId as string;
+    const ben = await Member.join(srv.url, g.tokens.participant, GROUP_CANARY.ben);
+    expect(holding(await dumpRedis(), GROUP_CANARY.ben)).not.toEqual([]);
+    expect((await groupPost('/delete', { token: g.tokens.participant })).status).toBe(404);
+    // Ben leaves first: his connection's bookkeeping (which process holds which room) is gone then.
+    ben.close();
+    while ((await srv.service.load(meetingId))?.participants[0]?.connId !== null) await sleep(10);
+    expect((await groupPost('/delete', { token: g.tokens.leader })).status).toBe(200);
+    const deletedAt = Date.now();
+    // At once: no key of the store holds the group, its meeting or a name any more...
+    const stored = (await dumpRedis()).filter((d) => d.type !== 'stream');
+    expect(holding(stored, GROUP_CANARY.ben)).toEqual([]);
+    expect(holding(stored, g.groupId)).toEqual([]);
+    expect(holding(stored, meetingId)).toEqual([]);
+    // ...and the broadcasts that carried the name leave the stream with its usual trimming (E5).
+    await sleep(Math.max(0, deletedAt + 1000 + MARGIN_MS - Date.now()));
+    expect(holding(await dumpRedis(), GROUP_CANARY.ben)).toEqual([]);
+    for (const t of Object.values(g.tokens)) expect((await groupPost('/lookup', { token: t })).status).toBe(404);
+  }, 30_000);
+});

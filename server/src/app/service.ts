@@ -91,6 +91,12 @@ export class RoomService {
   #bus: ChangeBus | null = null;
   readonly clock: () => number;
   readonly #opts: ServiceOptions;
+  readonly #resolvers: ((tokenHash: string) => Promise<TokenGrant | null>)[] = [];
+
+  /** k for new meetings' statistics (O7, E6, E7): PRIVACY_MIN_GROUP; meetings opened by groups use it too. */
+  get privacyMinGroup(): number {
+    return this.#opts.privacyMinGroup;
+  }
 
   constructor(opts: ServiceOptions) {
     this.#store = opts.store;
@@ -170,8 +176,26 @@ export class RoomService {
     return { meetingId, tokens };
   }
 
+  /**
+   * Other places a link may come from (a weekly group's links open its current meeting, G3):
+   * asked in order when the token is not a meeting's own.
+   */
+  addTokenResolver(resolve: (tokenHash: string) => Promise<TokenGrant | null>): void {
+    this.#resolvers.push(resolve);
+  }
+
+  async #grant(hash: string): Promise<TokenGrant | null> {
+    const own = await this.#store.resolveToken(hash);
+    if (own) return own;
+    for (const resolve of this.#resolvers) {
+      const g = await resolve(hash);
+      if (g) return g;
+    }
+    return null;
+  }
+
   async resolveToken(token: string): Promise<(TokenGrant & { state: RoomState }) | null> {
-    const grant = await this.#store.resolveToken(sha256(token));
+    const grant = await this.#grant(sha256(token));
     if (!grant) return null;
     const state = await this.#store.load(grant.meetingId);
     return state ? { ...grant, state } : null;
@@ -224,7 +248,7 @@ export class RoomService {
    */
   async attendance(token: string, resume?: string): Promise<AttendanceSummary | null> {
     const hash = sha256(token);
-    const grant = await this.#store.resolveToken(hash);
+    const grant = await this.#grant(hash);
     if (grant) {
       const state = await this.#store.load(grant.meetingId);
       if (grant.role === 'leader') return state ? summaryFromState(state) : null;

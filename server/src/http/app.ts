@@ -42,6 +42,8 @@ export interface HttpOptions {
   trustProxy?: string | undefined;
   /** Requests per minute per address to the meeting API. */
   apiRatePerMinute?: number;
+  /** More routes under /api (weekly groups: /api/groups). */
+  routes?: Record<string, express.Router>;
 }
 
 /** The body of a refused request: `{error:{code, key, message}}`, like a socket refusal. */
@@ -143,6 +145,8 @@ export function createHttpApp(o: HttpOptions): express.Express {
       .set('Cache-Control', 'no-store')
       .send(attendanceCsv(summary));
   });
+
+  for (const [at, router] of Object.entries(o.routes ?? {})) api.use(at, router);
 
   api.use((_req, res) => {
     res.status(404).json(error('not_found', 'request.noEndpoint'));

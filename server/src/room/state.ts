@@ -128,6 +128,8 @@ export interface RoomState {
   recommendations: RecommendationState[];
   feedback: FeedbackTally;
   concerns: { id: string; text: string }[];
+  /** The weekly group this meeting belongs to (G3), if any: its aggregate goes to the group (G7). */
+  groupId?: string | null;
 }
 
 /** Has the leader's rights now (F7). */

@@ -11,6 +11,10 @@ export function redisKeys(prefix: string) {
     /** Sorted set: nodeId scored by the time its heartbeat expires. */
     nodes: `${prefix}nodes`,
     nodeRooms: (nodeId: string) => `${prefix}node:${nodeId}:rooms`,
+    /** Weekly groups (G-rules): the group, its token index, and the groups' deadlines. */
+    group: (groupId: string) => `${prefix}group:${groupId}`,
+    groupToken: (tokenHash: string) => `${prefix}group-token:${tokenHash}`,
+    groupDeadlines: `${prefix}group-deadlines`,
     /** Socket.IO Redis Streams adapter stream. */
     stream: `${prefix}socket.io`,
   };

@@ -121,6 +121,13 @@ export class MemoryRoomStore implements RoomStore {
     return t && t.expiresAt > this.clock() ? t.meetingId : null;
   }
 
+  async deleteMeeting(meetingId: string): Promise<void> {
+    this.#drop(meetingId);
+    for (const [h, t] of this.#tokens) if (t.meetingId === meetingId) this.#tokens.delete(h);
+    this.#records.delete(meetingId);
+    for (const [h, t] of this.#recordTokens) if (t.meetingId === meetingId) this.#recordTokens.delete(h);
+  }
+
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
     const known = this.#nodes.get(nodeId);
     this.#nodes.set(nodeId, { expiresAt: this.clock() + ttlMs, meetingIds: known?.meetingIds ?? new Set() });

@@ -79,6 +79,11 @@ export interface RoomStore {
   loadRecord(meetingId: string): Promise<MeetingRecord | null>;
   /** The meeting whose record a leader token (by hash) opens, or null. */
   resolveRecordToken(tokenHash: string): Promise<string | null>;
+  /**
+   * Deletes a meeting now, with everything of it: the room, its token index, its deadline, its
+   * anonymous record (G8: a group's leader deletes the group and all of it at once).
+   */
+  deleteMeeting(meetingId: string): Promise<void>;
   /** Marks this server process alive for `ttlMs`. False if it was not known (first beat, or reaped). */
   heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
   /** Records that this process holds connections in a room, before they are committed. */

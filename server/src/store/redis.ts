@@ -225,6 +225,16 @@ export class RedisRoomStore implements RoomStore {
     return this.#redis.get(this.#keys.recordToken(tokenHash));
   }
 
+  async deleteMeeting(meetingId: string): Promise<void> {
+    const k = this.#keys;
+    const [room, record] = await Promise.all([this.load(meetingId), this.loadRecord(meetingId)]);
+    const tx = this.#redis.multi().del(k.room(meetingId), k.record(meetingId)).zrem(k.deadlines, meetingId);
+    // Token hashes are unique to their meeting: nothing else is indexed by them.
+    for (const hash of room ? Object.values(room.tokenHashes) : []) tx.del(k.token(hash));
+    if (record) tx.del(k.recordToken(record.leaderTokenHash));
+    await tx.exec();
+  }
+
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
     this.#beatTtlMs = ttlMs;
     const added = await this.#redis.zadd(this.#keys.nodes, Date.now() + ttlMs, nodeId);

@@ -90,7 +90,7 @@ export class RecoDraft {
   }
   /** The draft built from my notes now, without the names and labels I see (rule O8). */
   get generated(): string {
-    const people = this.#session.snapshot?.participants ?? [];
+    const people = this.#session.view.snapshot?.participants ?? [];
     return buildDraft(this.myNotes, people.flatMap((p) => [p.name, p.label]));
   }
   get text(): string {

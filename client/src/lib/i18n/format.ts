@@ -70,3 +70,10 @@ export function formatList(items: string[], type: 'conjunction' | 'unit' = 'conj
   const o = { type, style: 'long' } as const;
   return cached(`list-${type}`, o, (tag) => new Intl.ListFormat(tag, o)).format(items);
 }
+
+/** The name of an ISO weekday (1 Monday … 7 Sunday), "tiistai", "wtorek", in the reader's language. */
+export function formatWeekday(isoDay: number): string {
+  // 2024-01-01 was a Monday; noon UTC keeps the date the same in every time zone.
+  const date = new Date(Date.UTC(2024, 0, isoDay, 12));
+  return cached('weekday', {}, (tag) => new Intl.DateTimeFormat(tag, { weekday: 'long', timeZone: 'UTC' })).format(date);
+}

@@ -16,7 +16,7 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError 
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-async function postJson<T>(path: string, body: unknown): Promise<ApiResult<T>> {
+export async function postJson<T>(path: string, body: unknown): Promise<ApiResult<T>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
   try {
@@ -39,7 +39,7 @@ async function postJson<T>(path: string, body: unknown): Promise<ApiResult<T>> {
 }
 
 /** The server's `{error:{code, key, message}}` body, read defensively (it may be a proxy's page). */
-function apiError(json: unknown, status: number): ApiError {
+export function apiError(json: unknown, status: number): ApiError {
   const err = (json as { error?: { code?: ErrorCode; key?: unknown; message?: unknown } } | null)?.error;
   return {
     code: err?.code ?? (status === 404 ? 'not_found' : 'internal'),

@@ -1,18 +1,26 @@
 /**
- * Hash routing: `#/` the create page, `#/join/<token>` a meeting. Tokens stay in the fragment,
+ * Hash routing: `#/` the create page, `#/join/<token>` a meeting, `#/groups/new` the weekly
+ * group's create page, `#/group/<token>` a weekly group's page (rules G1-G8). Tokens stay in the fragment,
  * which browsers never send to the server, so they never reach its logs.
  */
-export type Route = { name: 'create' } | { name: 'join'; token: string } | { name: 'notFound' };
+export type Route =
+  | { name: 'create' }
+  | { name: 'join'; token: string }
+  | { name: 'groupNew' }
+  | { name: 'group'; token: string }
+  | { name: 'notFound' };
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '' || path === '/') return { name: 'create' };
-  const join = /^\/join\/([^/?#]+)\/?$/.exec(path);
-  if (join?.[1]) {
+  if (path === '/groups/new' || path === '/groups/new/') return { name: 'groupNew' };
+  const linked = /^\/(join|group)\/([^/?#]+)\/?$/.exec(path);
+  if (linked?.[1] && linked[2]) {
+    const name = linked[1] as 'join' | 'group';
     try {
-      return { name: 'join', token: decodeURIComponent(join[1]) };
+      return { name, token: decodeURIComponent(linked[2]) };
     } catch {
-      return { name: 'join', token: '' };
+      return { name, token: '' };
     }
   }
   return { name: 'notFound' };
@@ -40,6 +48,10 @@ export class HashRouter {
         return '#/';
       case 'join':
         return `#/join/${encodeURIComponent(route.token)}`;
+      case 'groupNew':
+        return '#/groups/new';
+      case 'group':
+        return `#/group/${encodeURIComponent(route.token)}`;
       case 'notFound':
         return '#/404';
       default:
