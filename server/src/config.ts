@@ -1,6 +1,6 @@
 /** Server configuration from the environment, validated once at start. */
 import { z } from 'zod';
-import { parseSentinels } from './store/connection.ts';
+import { parseSentinels } from './lib/redis-address.ts';
 
 const num = (d: number) => z.coerce.number().int().nonnegative().default(d);
 

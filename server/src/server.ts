@@ -25,7 +25,7 @@ import type { AppServer } from './transport/session.ts';
 import type { MediaService } from './media/index.ts';
 import { createHttpApp, type HealthReport } from './http/app.ts';
 import { createLogger } from './logger.ts';
-import { startGroups, type Groups } from './groups/wiring.ts';
+import { startGroups, type Groups } from './groups-wiring.ts';
 
 export interface StartOptions {
   port?: number;

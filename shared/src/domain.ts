@@ -351,3 +351,17 @@ export interface RoomSnapshot {
 }
 
 export type Audience = 'leader' | 'participant' | 'observer';
+
+/** How many came, by profile (rule E4). Profiles are counted among those who could speak. */
+export interface AttendanceCounts {
+  /** Leaders and participants who were admitted (ever present). */
+  attended: number;
+  observers: number;
+  /**
+   * One count per profile, plus people who gave none (E7): each 0 or at least k; null when the
+   * profile is counted in `together` with others, so no count under k is kept or shown.
+   */
+  profiles: Record<Profile | 'not given', number | null>;
+  /** People whose profiles are counted together (the null ones): 0 or at least k, unless nothing is shown. */
+  together?: number;
+}

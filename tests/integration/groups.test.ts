@@ -135,7 +135,9 @@ describe('weekly groups', () => {
         date: today,
         attended: 3,
         observers: 1,
-        profiles: { 'lived-experience': 1, relative: 1, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 1 },
+        // E7: three people, three different answers: counted together, none shown apart.
+        profiles: { 'lived-experience': null, relative: null, professional: null, other: null, 'prefer-not-to-say': null, 'not given': null },
+        together: 3,
         names: ['Rūta', 'Ona'],
         feedback: { count: 2, safe: 4, heard: 4, useful: null },
       },

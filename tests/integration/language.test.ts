@@ -79,8 +79,10 @@ describe('the meeting’s language', () => {
     expect(body).toEqual([
       [words.section.total, words.item.attended, '3'],
       [words.section.total, words.item.observers, '0'],
-      ...PROFILES.map((p) => [words.section.profile, words.profile[p], p === 'professional' || p === 'lived-experience' ? '1' : '0']),
-      [words.section.profile, words.item.notGiven, '1'],
+      // E7: three people with three different answers: no profile is shown apart, all counted together.
+      ...PROFILES.map((p) => [words.section.profile, words.profile[p], '']),
+      [words.section.profile, words.item.notGiven, ''],
+      [words.section.profile, words.item.countedTogether, '3'],
       [words.section.name, 'Lea', ''],
       [words.section.name, 'Ann', ''],
     ]);
@@ -99,7 +101,8 @@ describe('the meeting’s language', () => {
     const rows = await csvRows(await post(short.url, '/api/attendance', { token: m.tokens.leader }), 'fi');
     const words = LOCALE_DATA.fi.attendance;
     expect(rows[0]).toEqual(Object.values(words.header));
-    expect(rows).toContainEqual([expect.any(String), 'Ryhmä', words.section.profile, words.profile.relative, '1']);
+    // E7: one relative among two people is never shown apart.
+    expect(rows).toContainEqual([expect.any(String), 'Ryhmä', words.section.profile, words.profile.relative, '']);
     expect(rows.flat()).not.toContain('Ann');
     await short.close();
   });

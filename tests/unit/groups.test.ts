@@ -17,7 +17,7 @@ import {
 } from '../../server/src/groups/rules.ts';
 import { createGroup, groupTokenIndex, type GroupRecord, type GroupState, type RotaEntry } from '../../server/src/groups/state.ts';
 import { foldLine, groupCalendar, icsText } from '../../server/src/groups/ics.ts';
-import { seasonCsv } from '../../server/src/groups/csv.ts';
+import { seasonCsv } from '../../server/src/http/season-csv.ts';
 
 const H = 3_600_000;
 const D = 24 * H;

@@ -1,7 +1,7 @@
 /**
  * The server's layers import downwards only (docs/contributing.md):
  *
- *   lib  <-  room  <-  store  <-  app  <-  transport | http | media  <-  server.ts, main.ts
+ *   lib  <-  room, groups (pure)  <-  store  <-  app  <-  transport | http | media  <-  server.ts, main.ts, groups-wiring.ts
  *
  * `lib` (ids, hashing, rate limits, config, logger) is below everyone; the room core imports none
  * of the others (it stays pure); transport, http and media are peers that never import each
@@ -15,13 +15,15 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = path.join(root, 'server/src');
 
-const RANK = { lib: 0, room: 1, store: 2, app: 3, transport: 4, http: 4, media: 4, root: 5 } as const;
+const RANK = { lib: 0, room: 1, store: 2, groups: 1, app: 3, transport: 4, http: 4, media: 4, root: 5 } as const;
+/** Files at the top of server/src that wire layers together (the composition root). */
+const ROOT_FILES = new Set(['server.ts', 'main.ts', 'groups-wiring.ts']);
 type Layer = keyof typeof RANK;
 
 /** The layer of a file under server/src, by its folder; top-level files are lib or the root. */
 function layerOf(rel: string): Layer {
   const [head, ...rest] = rel.split('/');
-  if (rest.length === 0) return head === 'server.ts' || head === 'main.ts' ? 'root' : 'lib';
+  if (rest.length === 0) return head !== undefined && ROOT_FILES.has(head) ? 'root' : 'lib';
   if (head && head in RANK) return head as Layer;
   throw new Error(`server/src/${rel}: a folder the layer rule does not know; add it to RANK`);
 }

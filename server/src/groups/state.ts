@@ -8,8 +8,7 @@
  * for is over plus PERSONAL_DATA_TTL_HOURS (G8); the attendance names of a meeting are read from
  * that meeting's room while it exists, and are never copied here.
  */
-import type { GroupSchedule, GroupSeason, GroupSettings, Role, Language } from '@peer-circle/shared';
-import type { AttendanceCounts } from '../store/port.ts';
+import type { AttendanceCounts, GroupSchedule, GroupSeason, GroupSettings, Role, Language } from '@peer-circle/shared';
 
 /** One person's facilitation of one date (G5, G6). */
 export interface RotaEntry {

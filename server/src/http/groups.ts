@@ -20,9 +20,9 @@ import {
   type ProtocolError,
   type Role,
 } from '@peer-circle/shared';
-import { groupLink, type GroupService } from '../groups/service.ts';
+import { groupLink, type GroupService } from '../app/groups.ts';
 import { calendarFilename, groupCalendar } from '../groups/ics.ts';
-import { seasonCsv, seasonFilename } from '../groups/csv.ts';
+import { seasonCsv, seasonFilename } from './season-csv.ts';
 
 export interface GroupRoutesOptions {
   groups: GroupService;

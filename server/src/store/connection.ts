@@ -7,11 +7,9 @@
  * is replaced by a replica that already holds every meeting in memory.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { SentinelAddress } from '../lib/redis-address.ts';
+export { parseSentinels, type SentinelAddress } from '../lib/redis-address.ts';
 
-export interface SentinelAddress {
-  host: string;
-  port: number;
-}
 
 export interface RedisConnection {
   /** redis://[:password@]host:port[/db]. With sentinels, only its password and db are used. */
@@ -25,19 +23,6 @@ export interface RedisConnection {
 /** True when this connection uses Sentinel (the store then waits for a replica after writes). */
 export const usesSentinel = (c: RedisConnection): boolean => (c.sentinels?.length ?? 0) > 0;
 
-/** `host:port,host:port` (IPv6 as `[::1]:26379`) into addresses; throws on anything else. */
-export function parseSentinels(list: string): SentinelAddress[] {
-  return list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
-      const port = m ? Number(m[3]) : NaN;
-      if (!m || port < 1 || port > 65535) throw new Error(`"${s}" is not host:port`);
-      return { host: (m[1] ?? m[2])!, port };
-    });
-}
 
 /**
  * A READONLY reply means we are talking to a replica: after a failover the old primary can come

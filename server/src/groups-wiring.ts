@@ -3,17 +3,17 @@
  * or Redis with the same prefix), the GroupService, its /api/groups routes, and the socket push
  * of a facilitator link to one connection. server.ts calls this and ticks `service`.
  */
-import type { RedisConnection } from '../store/connection.ts';
+import type { RedisConnection } from './store/connection.ts';
 import type express from 'express';
 import type { Logger } from 'pino';
-import type { RoomService } from '../app/service.ts';
-import type { AppServer } from '../transport/session.ts';
-import { socketIdOf } from '../transport/session.ts';
-import type { GroupStore } from '../store/groups/port.ts';
-import { MemoryGroupStore } from '../store/groups/memory.ts';
-import { RedisGroupStore } from '../store/groups/redis.ts';
-import { groupRoutes } from '../http/groups.ts';
-import { GroupService } from './service.ts';
+import type { RoomService } from './app/service.ts';
+import type { AppServer } from './transport/session.ts';
+import { socketIdOf } from './transport/session.ts';
+import type { GroupStore } from './store/groups/port.ts';
+import { MemoryGroupStore } from './store/groups/memory.ts';
+import { RedisGroupStore } from './store/groups/redis.ts';
+import { groupRoutes } from './http/groups.ts';
+import { GroupService } from './app/groups.ts';
 
 export interface GroupsOptions {
   rooms: RoomService;

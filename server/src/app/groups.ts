@@ -22,11 +22,11 @@ import {
 import { createRoom, type RoomState } from '../room/index.ts';
 import type { TokenGrant } from '../store/port.ts';
 import type { GroupStore } from '../store/groups/port.ts';
-import type { RoomService } from '../app/service.ts';
+import type { RoomService } from './service.ts';
 import { newId, newSecret, sha256 } from '../lib/ids.ts';
-import { attendanceCounts, summaryFromState } from '../app/record.ts';
+import { attendanceCounts, summaryFromState } from './record.ts';
 import { feedbackAverages } from '../room/state.ts';
-import { createGroup, type GroupGrant, type GroupRecord, type GroupState, type RotaEntry } from './state.ts';
+import { createGroup, type GroupGrant, type GroupRecord, type GroupState, type RotaEntry } from '../groups/state.ts';
 import {
   autoOpenDue,
   groupExpiresAt,
@@ -41,7 +41,7 @@ import {
   withRotaEntry,
   type GroupTimes,
   type Opener,
-} from './rules.ts';
+} from '../groups/rules.ts';
 
 export type GroupResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
 const refused = <T>(code: ProtocolError['code'], key: Parameters<typeof protocolError>[1]): GroupResult<T> => ({ ok: false, error: protocolError(code, key) });

@@ -6,7 +6,7 @@
  * while that meeting's personal data is still kept. No row links a feedback answer to a person.
  */
 import { GROUP_PROFILES, type GroupRecordsView } from '@peer-circle/shared';
-import { csvRow } from '../http/csv.ts';
+import { csvRow } from './csv.ts';
 
 const average = (v: number | null): string => (v === null ? '' : (Math.round(v * 100) / 100).toFixed(2));
 
