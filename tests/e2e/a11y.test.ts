@@ -18,6 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
+import { scaled } from '../helpers/time.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -88,7 +89,7 @@ async function audit(page: Page, screen: string): Promise<void> {
 
 
 describe('accessibility of every screen (axe-core, WCAG 2.2 AA)', () => {
-  it('no serious or critical violations from creating a meeting to its end', { timeout: 120_000 }, async () => {
+  it('no serious or critical violations from creating a meeting to its end', { timeout: scaled(120_000) }, async () => {
     // Create: the form, then the links.
     const create = await newPage();
     await create.goto(srv.url);
