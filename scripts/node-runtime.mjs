@@ -55,6 +55,7 @@ function nodeVersionOf(bin) {
   return r.status === 0 ? r.stdout.trim().replace(/^v/, '') : undefined;
 }
 
+let onStop = () => {};
 function stop(tag, current, wanted, why) {
   console.error(
     `[${tag}] ERROR: Peer Circle needs Node.js ${major(wanted)} (LTS) or newer; this is Node ${current}` +
@@ -64,6 +65,7 @@ function stop(tag, current, wanted, why) {
       `[${tag}]   or the Node.js ${major(wanted)} LTS package for your system from https://nodejs.org/en/download\n` +
       `[${tag}] (Peer Circle fetches Node ${wanted} from the npm registry by itself unless PEER_CIRCLE_NODE_DOWNLOAD=0.)`
   );
+  onStop();
   process.exit(1);
 }
 
@@ -111,9 +113,10 @@ function fetchNode(tag, version) {
 /**
  * Returns when this process runs on a supported Node; otherwise runs this very script again under
  * Node <.node-version> (fetched and cached if needed) and exits with its code, or stops with a
- * message saying what to install.
+ * message saying what to install (after calling `opts.onStop`, e.g. to print a totals line).
  */
-export async function ensureNodeRuntime(tag) {
+export async function ensureNodeRuntime(tag, opts = {}) {
+  if (opts.onStop) onStop = opts.onStop;
   const wanted = wantedNodeVersion();
   const current = process.versions.node;
   if (major(current) >= major(wanted)) return;

@@ -63,6 +63,10 @@ if (dashdash >= 0 && COMMAND.length === 0) fail("'--' must be followed by a comm
 const log = (msg) => console.log(`[provision] ${msg}`);
 function fail(msg) {
   console.error(`[provision] ERROR: ${msg}`);
+  printFailedTotals();
+  process.exit(1);
+}
+function printFailedTotals() {
   if (WANT_TEST) {
     // `npm test` ends with the totals line even when it never got to the tests.
     const line = '0 passed, 1 failed';
@@ -75,7 +79,6 @@ function fail(msg) {
     }
     console.log(line);
   }
-  process.exit(1);
 }
 const rel = (p) => (p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p);
 
@@ -585,6 +588,7 @@ async function runCommand() {
   const code = await new Promise((resolve) => {
     child.on('error', (e) => {
       console.error(`[provision] cannot run ${cmd}: ${e.message}`);
+      printFailedTotals();
       resolve(127);
     });
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (os.constants.signals[signal] ?? 1) : 1)));
@@ -593,7 +597,7 @@ async function runCommand() {
 }
 
 async function provisionAll() {
-  await ensureNodeRuntime('provision');
+  await ensureNodeRuntime('provision', { onStop: printFailedTotals });
   if (WANT_TEST) provisionTestTools();
   await main();
   if (COMMAND.length) await runCommand();
