@@ -267,7 +267,7 @@ async function runMediasoupPostinstall() {
 
 async function buildWorkerOffline(version, out, why) {
   log(`building mediasoup-worker ${version} from source, offline: ${why}`);
-  log(`this takes about 5 minutes on 2 idle cores (more on a busy machine); the binary is cached in ${out}`);
+  log(`this takes 5 (3.19) to 9 (3.27) minutes on 2 idle cores, much more on a busy machine; the binary is cached in ${out}`);
   const code = await run('bash', [BUILD_SCRIPT, version, out]);
   if (code !== 0) fail(`the offline mediasoup-worker build failed (exit ${code}); see the output above`);
   if (!workerRuns(out)) fail(`the built worker ${out} does not start: ${whyWorkerFails(out)}`);
