@@ -9,15 +9,18 @@
 #   scripts/build-mediasoup-worker.sh VERSION OUT_FILE
 #   e.g. scripts/build-mediasoup-worker.sh 3.19.3 ~/.cache/peer-circle/mediasoup-worker-3.19.3
 #
-# Takes about 5 minutes on 2 cores and prints ninja's [n/225] progress lines while it compiles.
+# Takes 5 (3.19) to 9 (3.27) minutes on 2 cores and prints ninja's [n/N] progress lines while it
+# compiles.
 # OUT_FILE appears atomically, only once the build succeeded. Concurrent runs for the same
 # OUT_FILE wait for each other (flock) and the second one reuses the first one's binary.
 #
 # How: every meson subproject (worker/subprojects/*.wrap) is replaced by a small shim from
 # mediasoup-offline/shims/ exposing the same variables, backed by a Debian package (libuv1-dev,
-# libssl-dev, libsrtp2-dev + a libsrtp3-API header, libusrsctp-dev, libabsl-dev, flatbuffers),
-# and mediasoup-offline/patches/ fixes a mediasoup bug that crashes DTLS with a KTLS-enabled
-# OpenSSL such as Debian's. Tested with mediasoup 3.18.1 and 3.19.3.
+# libssl-dev, libsrtp2-dev + a libsrtp3-API header, libabsl-dev, flatbuffers; libusrsctp-dev
+# for releases before 3.2x, which still link usrsctp), mediasoup-offline/include-extra/ stands in
+# for the header-only ankerl::unordered_dense (3.2x, not packaged in Debian 12), and a one-line
+# fix (see fix_dtls_bio_callback below) repairs a mediasoup bug that crashes DTLS with a
+# KTLS-enabled OpenSSL such as Debian's. Tested with mediasoup 3.18.1, 3.19.3 and 3.27.1.
 #
 # Environment:
 #   PEER_CIRCLE_CACHE   cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/peer-circle);
@@ -36,7 +39,7 @@ say() { echo "[build-worker] $*"; }
 die() { echo "[build-worker] ERROR: $*" >&2; exit 1; }
 
 [[ "$V" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "VERSION must be an exact version like 3.19.3, got '$V'"
-[ -d "$KIT/shims" ] && [ -d "$KIT/patches" ] || die "missing $KIT/{shims,patches}"
+[ -d "$KIT/shims" ] && [ -d "$KIT/include-extra" ] || die "missing $KIT/{shims,include-extra}"
 case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 mkdir -p "$CACHE" "$(dirname "$OUT")"
 
@@ -84,7 +87,29 @@ fi
 export PATH="$VENV/bin:$PATH"
 say "using meson $(meson --version), ninja $(ninja --version)"
 
-# --- 3. mediasoup sources from the npm registry, with our shims and patches -------------------
+# --- the DTLS BIO callback bug ----------------------------------------------------------------
+# mediasoup's DTLS BIO callback returns 1 for every returning BIO operation except a bare
+# BIO_CB_RETURN (`operationType == BIO_CB_RETURN` where `&` is meant), so every BIO_ctrl() on its
+# BIO answers 1. A KTLS-enabled OpenSSL (Debian's libssl3) then believes BIO_get_ktls_send() is
+# true, skips allocating its write buffer and the worker dies with SIGSEGV on the first DTLS
+# record: every WebRTC connection would kill the worker. Still present in 3.27.1 (the line became
+# `const long resultOfcallback = ...`), so the expression itself is fixed, whatever the line
+# around it, and the build stops if the fix did not take. When a release fixes it upstream the
+# sed finds nothing to change and the check still passes.
+fix_dtls_bio_callback() {
+  local f="$1"
+  grep -q 'BIO_CB_RETURN' "$f" || die "$f no longer mentions BIO_CB_RETURN: re-check the DTLS BIO fix"
+  if grep -q '(operationType == BIO_CB_RETURN) ? static_cast<long>(ret)' "$f"; then
+    say "fixing the DTLS BIO callback (operationType == BIO_CB_RETURN -> & BIO_CB_RETURN)"
+    sed -i 's/(operationType == BIO_CB_RETURN) ? static_cast<long>(ret)/(operationType \& BIO_CB_RETURN) ? static_cast<long>(ret)/' "$f"
+  else
+    say "DTLS BIO callback: upstream no longer has the == BIO_CB_RETURN bug, nothing to fix"
+  fi
+  grep -q '(operationType & BIO_CB_RETURN) ? static_cast<long>(ret)' "$f" \
+    || die "the DTLS BIO callback in $f has an unknown shape: re-check the fix before building"
+}
+
+# --- 3. mediasoup sources from the npm registry, with our shims and the DTLS fix -------------------
 SRC="$(mktemp -d "${TMPDIR:-/tmp}/mediasoup-worker-build.XXXXXX")"
 HEARTBEAT=""
 cleanup() { [ -n "$HEARTBEAT" ] && kill "$HEARTBEAT" 2>/dev/null; rm -rf "$SRC"; rm -f "$OUT.tmp.$$"; }
@@ -92,19 +117,26 @@ trap cleanup EXIT
 say "fetching mediasoup@$V sources from the npm registry"
 (cd "$SRC" && npm pack --silent "mediasoup@$V" >/dev/null) || die "npm pack mediasoup@$V failed"
 tar xzf "$SRC"/mediasoup-*.tgz -C "$SRC" --strip-components=1
-for p in "$KIT"/patches/*.patch; do
-  say "applying $(basename "$p")"
-  patch -s -p1 -d "$SRC" < "$p"
-done
+fix_dtls_bio_callback "$SRC/worker/src/RTC/DtlsTransport.cpp"
 cd "$SRC/worker"
 rm -f subprojects/*.wrap
 cp -a "$KIT/shims/." subprojects/
 
 # --- 4. configure and compile ------------------------------------------------------------------
-say "configuring (meson setup)"
+# unordered_dense (3.2x) is found through pkg-config: point it at the stand-in header.
+mkdir -p "$SRC/pc"
+printf 'Name: unordered_dense\nDescription: std stand-in (peer-circle)\nVersion: 4.8.1\nCflags: -I%s\n' \
+  "$KIT/include-extra" >"$SRC/pc/unordered_dense.pc"
+export PKG_CONFIG_PATH="$SRC/pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+extra=()
+# liburing was dropped in 3.2x; older releases need it switched off (no liburing in Debian 12).
+grep -q ms_disable_liburing meson_options.txt 2>/dev/null && extra+=(-Dms_disable_liburing=true)
+# 3.2x uses libsrtp 3's policy-object API: switch it on in the srtp.h stand-in.
+grep -q srtp_policy_create src/RTC/SrtpSession.cpp && extra+=(-Dcpp_args=-DMEDIASOUP_SRTP3_POLICY_API=1)
+say "configuring (meson setup ${extra[*]})"
 LOG="$SRC/build.log"
 meson setup --prefix "$PWD/out/Release" --bindir "" --libdir "" --buildtype release \
-  -Db_ndebug=true --wrap-mode=nodownload -Dms_disable_liburing=true out/Release/build \
+  -Db_ndebug=true --wrap-mode=nodownload "${extra[@]}" out/Release/build \
   >"$LOG" 2>&1 || { cat "$LOG" >&2; die "meson setup failed"; }
 # The flatbuffers headers must exist before the worker's own objects compile.
 say "generating flatbuffers headers"
@@ -112,8 +144,8 @@ meson compile -C out/Release/build flatbuffers-generator >"$LOG" 2>&1 \
   || { cat "$LOG" >&2; die "flatbuffers generation failed"; }
 
 JOBS="$(nproc 2>/dev/null || echo 2)"
-say "compiling mediasoup-worker $V with $JOBS jobs (about 5 minutes on 2 cores)"
-# ninja prints one [n/225] line per finished step; the heartbeat covers long single steps
+say "compiling mediasoup-worker $V with $JOBS jobs (5-9 minutes on 2 cores)"
+# ninja prints one [n/N] line per finished step; the heartbeat covers long single steps
 # (e.g. the final link) so that there is never more than a minute of silence.
 : >"$LOG"
 ( while sleep 60 </dev/null >/dev/null 2>&1; do

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Provisions a checkout so that `npm start`, `npm test` and the benches work on a fresh machine:
 //
-//   node scripts/provision.mjs [--client]
+//   node scripts/provision.mjs [--client] [--test] [-- COMMAND ARGS...]
 //
+//   0. Node: when this node is older than .node-version (Node 24 LTS), Node <.node-version> is
+//      fetched from the npm registry into the cache (scripts/node-runtime.mjs) and everything
+//      below, COMMAND included, runs with it; one line says so.
 //   1. node_modules: `npm ci` when it is missing or does not match package-lock.json.
 //   2. mediasoup worker binary: node_modules/mediasoup/worker/out/Release/mediasoup-worker must
 //      exist and start. It comes from (first match wins)
@@ -11,11 +14,17 @@
 //        c. the cache: ${PEER_CIRCLE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/peer-circle}/mediasoup-worker-<version>;
 //        d. mediasoup's own postinstall (prebuilt download from GitHub), when GitHub answers;
 //        e. an offline build from the npm package's sources (scripts/build-mediasoup-worker.sh,
-//           about 5 minutes on 2 cores) into the cache.
+//           5 to 9 minutes on 2 cores) into the cache.
 //      For a, c and e the binary is passed to `npm ci` as MEDIASOUP_WORKER_BIN (so mediasoup's
 //      postinstall skips its download) and then copied into node_modules, so that running the
-//      server needs no environment variable.
+//      server needs no environment variable (npm 11 may skip install scripts altogether: the copy
+//      does not depend on them).
 //   3. --client: `npm run build -w client` when client/dist is missing or older than its sources.
+//   4. --test: redis-server and Chromium for the integration and browser tests; when missing they
+//      are apt-installed (as root on Debian or Ubuntu), or provisioning stops with the command to
+//      run. A failure then also prints the totals line `0 passed, 1 failed` (as scripts/test.mjs
+//      would) so that `npm test` always ends with it.
+//   5. -- COMMAND ARGS...: runs COMMAND (with the Node of step 0) and exits with its exit code.
 //
 // Idempotent and fast (well under a second) when everything is in place. Plain Node, no npm
 // dependencies: it runs before node_modules exists.
@@ -27,6 +36,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir, ensureNodeRuntime } from './node-runtime.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NM = path.join(ROOT, 'node_modules');
@@ -37,24 +47,40 @@ const INSTALLED_BIN = path.join(MS_DIR, 'worker', 'out', 'Release', 'mediasoup-w
 const BUILD_SCRIPT = path.join(ROOT, 'scripts', 'build-mediasoup-worker.sh');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const dashdash = argv.indexOf('--');
+const args = dashdash < 0 ? argv : argv.slice(0, dashdash);
+const COMMAND = dashdash < 0 ? [] : argv.slice(dashdash + 1);
 const WANT_CLIENT = args.includes('--client');
+const WANT_TEST = args.includes('--test');
 for (const a of args) {
-  if (a !== '--client') fail(`unknown argument '${a}' (usage: node scripts/provision.mjs [--client])`);
+  if (a !== '--client' && a !== '--test') {
+    fail(`unknown argument '${a}' (usage: node scripts/provision.mjs [--client] [--test] [-- COMMAND ARGS...])`);
+  }
 }
+if (dashdash >= 0 && COMMAND.length === 0) fail("'--' must be followed by a command");
 
 const log = (msg) => console.log(`[provision] ${msg}`);
 function fail(msg) {
   console.error(`[provision] ERROR: ${msg}`);
+  printFailedTotals();
   process.exit(1);
 }
-const rel = (p) => (p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p);
-
-function cacheDir() {
-  if (process.env.PEER_CIRCLE_CACHE) return path.resolve(process.env.PEER_CIRCLE_CACHE);
-  const xdg = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(xdg, 'peer-circle');
+function printFailedTotals() {
+  if (WANT_TEST) {
+    // `npm test` ends with the totals line even when it never got to the tests.
+    const line = '0 passed, 1 failed';
+    if (process.env.PEER_CIRCLE_TOTALS_FILE) {
+      try {
+        fs.writeFileSync(process.env.PEER_CIRCLE_TOTALS_FILE, line + '\n');
+      } catch {
+        /* the line below still says it */
+      }
+    }
+    console.log(line);
+  }
 }
+const rel = (p) => (p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p);
 
 function readJson(file) {
   try {
@@ -241,7 +267,7 @@ async function runMediasoupPostinstall() {
 
 async function buildWorkerOffline(version, out, why) {
   log(`building mediasoup-worker ${version} from source, offline: ${why}`);
-  log(`this takes about 5 minutes on 2 idle cores (more on a busy machine); the binary is cached in ${out}`);
+  log(`this takes 5 (3.19) to 9 (3.27) minutes on 2 idle cores, much more on a busy machine; the binary is cached in ${out}`);
   const code = await run('bash', [BUILD_SCRIPT, version, out]);
   if (code !== 0) fail(`the offline mediasoup-worker build failed (exit ${code}); see the output above`);
   if (!workerRuns(out)) fail(`the built worker ${out} does not start: ${whyWorkerFails(out)}`);
@@ -261,6 +287,12 @@ function pidAlive(pid) {
   }
 }
 let lockHeld = false;
+function releaseLock() {
+  if (!lockHeld) return;
+  lockHeld = false;
+  fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+}
+process.on('exit', releaseLock);
 async function acquireLock() {
   if (lockHeld) return;
   let announced = false;
@@ -268,8 +300,6 @@ async function acquireLock() {
     try {
       fs.mkdirSync(LOCK_DIR);
       fs.writeFileSync(path.join(LOCK_DIR, 'pid'), String(process.pid));
-      const release = () => fs.rmSync(LOCK_DIR, { recursive: true, force: true });
-      process.on('exit', release);
       lockHeld = true;
       return;
     } catch (e) {
@@ -293,8 +323,11 @@ async function acquireLock() {
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
+// While provisioning, a signal ends it (the exit handler releases the lock); while COMMAND runs,
+// runCommand forwards signals to it instead.
+let forwardSignal = null;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => process.exit(130));
+  process.on(sig, () => (forwardSignal ? forwardSignal(sig) : process.exit(130)));
 }
 
 // --- client build --------------------------------------------------------------------------
@@ -497,4 +530,77 @@ function writeStamp(lockHash, version, workerSource) {
   }
 }
 
-main().catch((e) => fail(e?.stack || String(e)));
+// --- test tools ------------------------------------------------------------------------------
+function onPath(cmd) {
+  return (process.env.PATH || '').split(path.delimiter).some((d) => {
+    try {
+      fs.accessSync(path.join(d, cmd), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * redis-server (integration and contract tests) and Chromium (browser tests, never a downloaded
+ * browser: tests/helpers/browser.ts uses $CHROMIUM_PATH or /usr/bin/chromium). Installed like the
+ * worker's build dependencies: apt-get as root on Debian/Ubuntu; otherwise stop with the command.
+ */
+function provisionTestTools() {
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const missing = [];
+  if (!onPath('redis-server')) missing.push('redis-server');
+  if (!fs.existsSync(chromium)) {
+    if (process.env.CHROMIUM_PATH) fail(`CHROMIUM_PATH=${chromium} does not exist`);
+    missing.push('chromium');
+  }
+  if (missing.length === 0) return;
+  const debian = fs.existsSync('/etc/debian_version') && onPath('apt-get');
+  const cmd = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (!debian) {
+    fail(`the tests need ${missing.join(' and ')}, which are not installed. Install them with your system's ` +
+      'package manager (Chromium at /usr/bin/chromium, or set CHROMIUM_PATH to its binary) and run `npm test` again');
+  }
+  if (process.getuid?.() !== 0) {
+    fail(`the tests need ${missing.join(' and ')}, which are not installed. Run:\n  sudo apt-get update && sudo ${cmd}\nthen \`npm test\` again`);
+  }
+  log(`the tests need ${missing.join(' and ')}: installing them with apt-get (about a minute)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Another provision (a second clone) may be using apt: wait for its lock instead of failing.
+  const wait = ['-o', 'DPkg::Lock::Timeout=300'];
+  for (const a of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+    const r = spawnSync('apt-get', [...wait, ...a], { stdio: ['ignore', 'inherit', 'inherit'], env });
+    if (r.status !== 0) fail(`\`apt-get ${a.join(' ')}\` failed (exit ${r.status ?? r.signal}); run \`${cmd}\` by hand`);
+  }
+  if (!onPath('redis-server') || !fs.existsSync(chromium)) fail(`apt-get ran but ${missing.join(' and ')} still cannot be found`);
+  log(`installed ${missing.join(' and ')}`);
+}
+
+// --- the command after `--` ---------------------------------------------------------------------
+async function runCommand() {
+  releaseLock(); // `npm start` runs for hours: another provision of this checkout must not wait on it
+  const [cmd, ...rest] = COMMAND;
+  const child = spawn(cmd, rest, { cwd: process.cwd(), stdio: 'inherit' });
+  forwardSignal = (sig) => {
+    if (child.exitCode === null) child.kill(sig);
+  };
+  const code = await new Promise((resolve) => {
+    child.on('error', (e) => {
+      console.error(`[provision] cannot run ${cmd}: ${e.message}`);
+      printFailedTotals();
+      resolve(127);
+    });
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (os.constants.signals[signal] ?? 1) : 1)));
+  });
+  process.exit(code);
+}
+
+async function provisionAll() {
+  await ensureNodeRuntime('provision', { onStop: printFailedTotals });
+  if (WANT_TEST) provisionTestTools();
+  await main();
+  if (COMMAND.length) await runCommand();
+}
+
+provisionAll().catch((e) => fail(e?.stack || String(e)));

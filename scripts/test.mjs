@@ -3,6 +3,9 @@
 //
 //   node scripts/test.mjs [vitest args...]      e.g. node scripts/test.mjs tests/unit
 //
+// 0. On a node older than .node-version it runs itself again with Node <.node-version> (fetched
+//    from the npm registry once, see scripts/node-runtime.mjs), saying so in one line.
+// 0b. The time factor (scripts/time-factor.mjs) is decided once, printed, and passed to vitest.
 // 1. typecheck: `tsc -p tsconfig.json --noEmit` and the client's svelte-check count as one check each;
 //    skip it with PEER_CIRCLE_SKIP_TYPECHECK=1.
 // 2. `vitest run` with the default reporter (shown) and the JSON reporter (counted).
@@ -16,6 +19,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNodeRuntime } from './node-runtime.mjs';
+import { timeFactor } from './time-factor.mjs';
+
+await ensureNodeRuntime('test', {
+  onStop: () => {
+    const line = '0 passed, 1 failed';
+    if (process.env.PEER_CIRCLE_TOTALS_FILE) fs.writeFileSync(process.env.PEER_CIRCLE_TOTALS_FILE, line + '\n');
+    console.log(line);
+  },
+});
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const vitestArgs = process.argv.slice(2);
@@ -56,6 +69,17 @@ process.on('SIGINT', () => {
   notes.push('interrupted');
   finish();
 });
+
+// --- 0b. time factor -----------------------------------------------------------------------------
+try {
+  const { factor, why } = timeFactor();
+  process.env.PEER_CIRCLE_TIME_FACTOR = String(factor);
+  console.log(`[test] time limits x${factor} (${why}; PEER_CIRCLE_TIME_FACTOR sets it)`);
+} catch (e) {
+  failed += 1;
+  notes.push(e.message);
+  finish();
+}
 
 // --- 1. typecheck --------------------------------------------------------------------------------
 if (process.env.PEER_CIRCLE_SKIP_TYPECHECK === '1') {

@@ -1,4 +1,6 @@
 /** Entry point: `npm start` (after provisioning) runs this. */
+// First: stops with a clear message on an unsupported Node before anything else loads.
+import './node-version.ts';
 import { configFromEnv } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';

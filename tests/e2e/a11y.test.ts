@@ -15,6 +15,7 @@ import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
 import { axeAudit } from '../helpers/axe.ts';
+import { scaled } from '../helpers/time.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -33,7 +34,7 @@ const SHOTS = process.env.A11Y_SCREENSHOTS;
 const audit = (page: Page, screen: string) => axeAudit(page, screen, SHOTS);
 
 describe('accessibility of every screen (axe-core, WCAG 2.2 AA)', () => {
-  it('no serious or critical violations from creating a meeting to its end', { timeout: 120_000 }, async () => {
+  it('no serious or critical violations from creating a meeting to its end', { timeout: scaled(120_000) }, async () => {
     // Create: the form, then the links.
     const create = await newPage();
     await create.goto(srv.url);

@@ -11,6 +11,7 @@ import { testServer } from '../helpers/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { createMeeting, Member } from '../helpers/client.ts';
 import { sleep } from '../helpers/media.ts';
+import { scaled } from '../helpers/time.ts';
 
 /** What the page exposes as `window.__peerCircleMedia` (client/src/lib/media/media.svelte.ts). */
 interface MediaDebug {
@@ -48,7 +49,7 @@ const COUNT_GUM = () => {
 async function joinAs(link: string, name: string): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(scaled(15_000));
   await page.addInitScript(COUNT_GUM);
   await page.goto(link);
   await page.getByTestId('join-name').fill(name);
@@ -100,16 +101,17 @@ describe('audio in Chromium', () => {
 
     // The stick comes to Ann: Bob and the observer hear her.
     expect(await lea.call('passStick', { to: annId })).toEqual({ ok: true });
-    await expect.poll(() => heard(ann), { timeout: 5_000 }).toBe('true');
-    await expect.poll(() => outbound(ann), { timeout: 10_000 }).toBeGreaterThan(0);
-    await expect.poll(() => receivedDuring(bob, 500), { timeout: 10_000 }).toBeGreaterThan(1000);
+    await expect.poll(() => heard(ann), { timeout: scaled(5_000) }).toBe('true');
+    await expect.poll(() => outbound(ann), { timeout: scaled(10_000) }).toBeGreaterThan(0);
+    await expect.poll(() => receivedDuring(bob, 500), { timeout: scaled(10_000) }).toBeGreaterThan(1000);
     expect(await receivedDuring(olga, 1000)).toBeGreaterThan(1000);
     await bob.getByTestId(`volume-${annId}`).waitFor();
 
     // The stick moves on to Cat while Ann's microphone stays on: Bob hears nothing more of her.
     expect(await lea.call('passStick', { to: cat.me.id })).toEqual({ ok: true });
-    await expect.poll(() => heard(ann), { timeout: 5_000 }).toBe('false');
-    await sleep(300);
+    await expect.poll(() => heard(ann), { timeout: scaled(5_000) }).toBe('false');
+    // Packets already in flight may still land: wait until a quiet 300 ms, then hold it for 1.5 s.
+    await expect.poll(() => receivedDuring(bob, 300), { timeout: scaled(5_000) }).toBe(0);
     expect(await receivedDuring(bob, 1500)).toBe(0);
     expect(await ann.evaluate(() => (window as unknown as { __peerCircleMedia: MediaDebug }).__peerCircleMedia.micOn)).toBe(true);
     // The SFU holds her voice back (the browser also stops sending to save bandwidth; that the
@@ -145,15 +147,15 @@ describe('audio in Chromium', () => {
     await ann.getByTestId('mic-on').click();
     await ann.getByTestId('mic-off').waitFor();
     expect(await lea.call('passStick', { to: annId })).toEqual({ ok: true });
-    await expect.poll(() => receivedDuring(bob, 500), { timeout: 10_000 }).toBeGreaterThan(1000);
+    await expect.poll(() => receivedDuring(bob, 500), { timeout: scaled(10_000) }).toBeGreaterThan(1000);
 
     const worker = srv.media!.meeting(m.meetingId)!.worker.worker;
     process.kill(worker.pid, 'SIGKILL');
-    await expect.poll(() => srv.media!.meeting(m.meetingId)?.worker.worker.pid, { timeout: 10_000 }).not.toBe(worker.pid);
+    await expect.poll(() => srv.media!.meeting(m.meetingId)?.worker.worker.pid, { timeout: scaled(10_000) }).not.toBe(worker.pid);
 
     // Bob listens again and hears Ann again; Ann is heard again with the same microphone track.
-    await expect.poll(() => receivedDuring(bob, 500), { timeout: 15_000 }).toBeGreaterThan(1000);
-    await expect.poll(() => heard(ann), { timeout: 5_000 }).toBe('true');
+    await expect.poll(() => receivedDuring(bob, 500), { timeout: scaled(15_000) }).toBeGreaterThan(1000);
+    await expect.poll(() => heard(ann), { timeout: scaled(5_000) }).toBe('true');
     expect(await gumCalls(ann)).toBe(1);
     expect(srv.media!.stats()).toMatchObject({ producers: 1 });
 

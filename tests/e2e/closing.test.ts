@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { launchChromium, linkOf, pages } from '../helpers/browser.ts';
+import { scaled } from '../helpers/time.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -70,8 +71,8 @@ describe('the closing warning in Chromium', () => {
     const first = await remaining(ann);
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThanOrEqual(6);
-    await expect.poll(() => remaining(ann), { timeout: 4_000 }).toBeLessThan(first);
-    await expect.poll(() => remaining(bob), { timeout: 4_000 }).toBeLessThan(first);
+    await expect.poll(() => remaining(ann), { timeout: scaled(4_000) }).toBeLessThan(first);
+    await expect.poll(() => remaining(bob), { timeout: scaled(4_000) }).toBeLessThan(first);
 
     // The leader now extends instead of warning again, and is offered a last round for Ann and Bob.
     await lea.getByTestId('extend-meeting').waitFor();
@@ -80,7 +81,7 @@ describe('the closing warning in Chromium', () => {
     expect(await lea.getByText(/2 people have not spoken yet/).count()).toBe(1);
     expect(await ann.getByTestId('last-round').count()).toBe(0);
 
-    for (const p of [lea, ann, bob]) await closed(p).waitFor({ timeout: 15_000 });
+    for (const p of [lea, ann, bob]) await closed(p).waitFor({ timeout: scaled(15_000) });
     for (const p of [lea, ann, bob]) expect(await p.getByTestId('closing-warning').count()).toBe(0);
   });
 

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { holderOf as holder, inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
+import { scaled } from '../helpers/time.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -23,7 +24,7 @@ const { newPage, arrive } = pages(() => browser);
 
 
 describe('a whole meeting in Chromium', () => {
-  it('welcome, lobby, agenda, rules, a kind round, signs, share timer, check-in, co-leader, closing', { timeout: 150_000 }, async () => {
+  it('welcome, lobby, agenda, rules, a kind round, signs, share timer, check-in, co-leader, closing', { timeout: scaled(150_000) }, async () => {
     // The leader creates the meeting: people wait in a lobby, a 1-minute share guideline.
     const create = await newPage();
     await create.goto(srv.url);
@@ -104,7 +105,7 @@ describe('a whole meeting in Chromium', () => {
     expect(await bob.getByTestId('leader-checkin').count()).toBe(0);
 
     // The share timer: only Ann sees the gentle cue; nobody is cut off.
-    await ann.getByTestId('share-cue').waitFor({ timeout: 75_000 });
+    await ann.getByTestId('share-cue').waitFor({ timeout: scaled(75_000) });
     expect(await bob.getByTestId('share-cue').count()).toBe(0);
     expect(Number(await lea.getByTestId('speaker-elapsed').getAttribute('data-seconds'))).toBeGreaterThanOrEqual(60);
     expect(await holder(bob).getAttribute('data-name')).toBe('Ann');
@@ -118,7 +119,7 @@ describe('a whole meeting in Chromium', () => {
     await bob.getByTestId('warn-minutes').fill('0.1');
     await bob.getByTestId('warn-closing').click();
     for (const p of [ann, bob]) await p.getByTestId('closing-warning').waitFor();
-    for (const p of [ann, bob]) await p.locator('[data-testid="phase"][data-phase="closed"]').waitFor({ timeout: 15_000 });
+    for (const p of [ann, bob]) await p.locator('[data-testid="phase"][data-phase="closed"]').waitFor({ timeout: scaled(15_000) });
     for (const p of [ann, bob]) await p.getByTestId('end-view').waitFor();
   });
 });

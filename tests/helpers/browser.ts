@@ -1,5 +1,6 @@
 /** Debian's Chromium driven by playwright-core: never a downloaded browser. */
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { scaled } from './time.ts';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -43,7 +44,7 @@ export function pages(getBrowser: () => Browser) {
   async function newPage(): Promise<Page> {
     const ctx = await getBrowser().newContext({ viewport: { width: 1000, height: 900 } });
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(scaled(10_000));
     return page;
   }
   /**

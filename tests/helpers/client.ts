@@ -8,6 +8,7 @@ import {
   type RoomSnapshot,
   type ServerToClientEvents,
 } from '@peer-circle/shared';
+import { scaled } from './time.ts';
 
 /** An ack as tests read it: ok, or an error with a code, a message key and the English message. */
 export type Reply = { ok: boolean; error?: { code: string; key: string; message: string } } & Record<string, unknown>;
@@ -89,7 +90,7 @@ export class Member {
   /** Emits with an ack; resolves with the server's Result. */
   call(event: string, payload?: unknown): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ack for ${event}`)), 5000);
+      const t = setTimeout(() => reject(new Error(`no ack for ${event}`)), scaled(5000));
       (this.socket.emit as (...a: unknown[]) => void)(event, payload, (r: Reply) => {
         clearTimeout(t);
         resolve(r);
@@ -102,9 +103,11 @@ export class Member {
     return this.states.reduce((a, b) => (b.version > a.version ? b : a));
   }
 
+  /** Waits for a snapshot matching `pred`; gives up after `timeoutMs` times the time factor. */
   async waitFor(pred: (s: RoomSnapshot) => boolean, timeoutMs = 5000): Promise<RoomSnapshot> {
     const start = Date.now();
-    while (Date.now() - start < timeoutMs) {
+    const limit = scaled(timeoutMs);
+    while (Date.now() - start < limit) {
       if (this.states.length && pred(this.latest)) return this.latest;
       await new Promise((r) => setTimeout(r, 10));
     }

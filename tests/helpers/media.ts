@@ -9,6 +9,7 @@ import type { MeetingSettings, NewConsumerInfo, ParticipantView, Role, RoomSnaps
 import { MediaService, mediaConfigFromEnv, type PeerSignal } from '../../server/src/media/index.ts';
 import type { PushEvent, PushPayload } from '../../server/src/media/peer.ts';
 import type { Session } from '../../server/src/transport/session.ts';
+import { scaled } from './time.ts';
 
 
 export const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -22,9 +23,9 @@ export function testMediaService(env: Record<string, string> = {}): Promise<Medi
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it is true (or fails after `timeoutMs`). */
+/** Polls `check` until it is true (or fails after `timeoutMs` times the time factor). */
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + scaled(timeoutMs);
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { scaled } from './time.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,9 +56,43 @@ class RedisProcess {
     readonly args: string[],
   ) {}
 
-  async start(): Promise<void> {
-    this.#proc = spawn('redis-server', this.args, { stdio: 'ignore' });
-    await waitForPing(this.port);
+  /**
+   * Starts it and waits until it answers. False when the port was taken meanwhile (another test
+   * run on this machine got there first): redis-server then exits at once, or somebody else's
+   * Redis answers, which we tell by its process id.
+   */
+  async start(): Promise<boolean> {
+    const proc = spawn('redis-server', this.args, { stdio: 'ignore' });
+    this.#proc = proc;
+    let exited = false;
+    proc.once('exit', () => (exited = true));
+    const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
+    const probe = new Redis(`redis://127.0.0.1:${this.port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    const deadline = Date.now() + scaled(10_000);
+    try {
+      for (;;) {
+        if (exited) return false;
+        try {
+          await probe.connect();
+          const pid = Number(/process_id:(\d+)/.exec(await probe.info('server'))?.[1]);
+          if (pid !== proc.pid) {
+            proc.kill('SIGKILL');
+            return false;
+          }
+          return true;
+        } catch (err) {
+          const failed = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
+          if (failed) throw new Error(`cannot run redis-server: ${failed.message}`);
+          if (Date.now() > deadline) {
+            proc.kill('SIGKILL');
+            throw new Error(`redis-server did not start: ${String(err)}`);
+          }
+        }
+      }
+    } finally {
+      probe.disconnect();
+    }
   }
 
   async kill(): Promise<void> {
@@ -81,11 +116,24 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts redis-server on a free port. The port is free when chosen but another process (a second
+ * test run on this machine) may take it before redis-server binds: then redis-server exits at
+ * once, and a new port is tried, rather than talking to somebody else's Redis.
+ */
 export async function startRedis(): Promise<TestRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const started = await tryStartRedis();
+    if (started) return started;
+    if (attempt === 5) throw new Error('redis-server did not start on any of 5 free ports');
+  }
+}
+
+async function tryStartRedis(): Promise<TestRedis | null> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'pc-redis-'));
   const proc = new RedisProcess(port, ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no', '--dir', dir, ...NO_DISK]);
-  await proc.start();
+  if (!(await proc.start())) return null;
   const url = `redis://127.0.0.1:${port}`;
   const clients: Redis[] = [];
   return {
@@ -97,7 +145,9 @@ export async function startRedis(): Promise<TestRedis> {
       return c;
     },
     kill: () => proc.kill(),
-    start: () => proc.start(),
+    start: async () => {
+      if (!(await proc.start())) throw new Error(`port ${port} was taken while Redis was down`);
+    },
     stop: async () => {
       for (const c of clients) c.disconnect();
       await proc.kill();

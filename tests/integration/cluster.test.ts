@@ -6,6 +6,7 @@ import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis.ts';
 import { createMeeting, Member, sleep } from '../helpers/client.ts';
+import { scaled } from '../helpers/time.ts';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -15,11 +16,17 @@ afterAll(async () => redis?.stop());
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** A real server process (`tsx server/src/main.ts`), as `npm start` runs it. */
+/**
+ * A real server process (`tsx server/src/main.ts`), as `npm start` runs it. The restart tests
+ * mean a restart that comes back before its peers give the old process up (3 missed heartbeats;
+ * a restarted process reaps its old self first thing, and F7 then takes the stick back from a
+ * leader whose connection was on it). Starting a process takes 1-2 s on an idle machine but 20 s
+ * and more at load 25, so the heartbeat is 10 s times the time factor unless a test sets it.
+ */
 async function serverProcess(port: number, prefix: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, REDIS_PREFIX: prefix, MEDIA: 'false', LOG_LEVEL: 'warn', GRACE_SECONDS: '60', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, REDIS_PREFIX: prefix, MEDIA: 'false', LOG_LEVEL: 'warn', GRACE_SECONDS: '60', HEARTBEAT_MS: String(scaled(10_000)), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -104,7 +111,7 @@ describe('two server processes on one Redis', () => {
 });
 
 describe('a server killed mid-turn', () => {
-  it('loses nothing: clients reconnect by themselves and see the same holder, queue and turns', async () => {
+  it('loses nothing: clients reconnect by themselves and see the same holder, queue and turns', { timeout: scaled(60_000) }, async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     let server = await serverProcess(port, 'crash:');
@@ -140,7 +147,7 @@ describe('a server killed mid-turn', () => {
     }
   });
 
-  it('[S9] members of a dead server that never come back lose their place after the grace period', async () => {
+  it('[S9] members of a dead server that never come back lose their place after the grace period', { timeout: scaled(60_000) }, async () => {
     const port = await freePort();
     const dying = await serverProcess(port, 'dead:', { HEARTBEAT_MS: '100', GRACE_SECONDS: '1' });
     const alive = await testServer({ redisUrl: redis.url, redisPrefix: 'dead:', heartbeatMs: 100, graceSeconds: 1, tickMs: 50 });
@@ -154,7 +161,6 @@ describe('a server killed mid-turn', () => {
       ann.socket.io.opts.reconnection = false;
       dying.kill('SIGKILL');
       // No goodbye from the dead process: the live one reaps it, then the grace period runs out.
-      await sleep(3000); console.log("DBG", JSON.stringify((await alive.store.load(lea.latest.meetingId))!.participants.map((p) => [p.connId, p.present, p.disconnectedAt])), dying.pid);
       const s = await lea.waitFor((x) => x.queue.length === 0, 8000);
       expect(s.participants.find((p) => p.id === ann.me.id)?.present).toBe(false);
       lea.close();
@@ -166,7 +172,7 @@ describe('a server killed mid-turn', () => {
 });
 
 describe('a restart during the closing countdown', () => {
-  it('[C3] still closes the meeting within 1 s of endsAt', async () => {
+  it('[C3] still closes the meeting within 1 s of endsAt', { timeout: scaled(60_000) }, async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     let server = await serverProcess(port, 'countdown:');
@@ -175,10 +181,12 @@ describe('a restart during the closing countdown', () => {
       const lea = await Member.join(url, m.tokens.leader, 'Lea', { autoRejoin: true });
       const ann = await Member.join(url, m.tokens.participant, 'Ann', { autoRejoin: true });
       await lea.call('startMeeting', {});
-      expect(await lea.call('warnClosing', { minutes: 0.1 })).toEqual({ ok: true });
+      // 10 s of countdown (times the time factor): the restart below must fit in it.
+      const countdownMs = scaled(10_000);
+      expect(await lea.call('warnClosing', { minutes: countdownMs / 60_000 })).toEqual({ ok: true });
       const warned = await ann.waitFor((s) => s.closing !== null);
       const endsAt = warned.closing!.endsAt;
-      expect(endsAt - warned.closing!.warnedAt).toBe(6000);
+      expect(endsAt - warned.closing!.warnedAt).toBe(countdownMs);
 
       server.kill('SIGKILL');
       await new Promise((r) => server.once('exit', r));
@@ -190,7 +198,8 @@ describe('a restart during the closing countdown', () => {
         return s.phase === 'closed';
       }, 15_000);
       expect(closedSeenAt - endsAt).toBeGreaterThanOrEqual(0);
-      expect(closedSeenAt - endsAt).toBeLessThanOrEqual(1000);
+      // C3's 1 s, as seen by a client: on a loaded machine the tick and the broadcast are late too.
+      expect(closedSeenAt - endsAt).toBeLessThanOrEqual(scaled(1000));
       for (const x of [lea, ann]) x.close();
     } finally {
       server.kill('SIGKILL');

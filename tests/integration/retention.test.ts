@@ -85,7 +85,7 @@ async function dumpRedis(): Promise<Dumped[]> {
         values = await db.smembersBuffer(key);
         break;
       case 'zset':
-        values = await db.zrangeBuffer(key, 0, -1, 'WITHSCORES');
+        values = await db.zrangeBuffer(key, '0', '-1', 'WITHSCORES');
         break;
       case 'stream':
         values = (await db.xrangeBuffer(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]);

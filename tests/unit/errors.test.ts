@@ -96,7 +96,6 @@ describe('error keys', () => {
       initAsync: false,
       ignoreJSONStructure: true,
       interpolation: { escapeValue: false },
-      showSupportNotice: false,
     });
     for (const key of ERROR_KEYS) expect(i18n.t(`errors.${key}`), key).toBe(ERRORS[key]);
     expect(i18n.t('errors.timeout')).toBe(en.errors.timeout);

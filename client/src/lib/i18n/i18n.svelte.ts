@@ -79,7 +79,6 @@ class Locale {
       returnNull: false,
       // Server error keys are flat with dots (`errors` > `stick.notHolder`, en-errors.ts).
       ignoreJSONStructure: true,
-      showSupportNotice: false,
     });
     this.#apply();
   }
