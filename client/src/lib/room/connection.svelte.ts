@@ -158,7 +158,10 @@ export class RoomConnection {
   get closed(): boolean {
     return this.#closed;
   }
-  /** The seat's socket, for the audio module: media signalling rides the same connection. */
+  /**
+   * The seat's socket, for the audio module (media signalling rides the same connection) and for
+   * pushes to this connection only that another feature handles (a group's facilitator link, G5).
+   */
   get socket(): AppSocket {
     return this.#socket;
   }
