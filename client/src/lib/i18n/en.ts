@@ -27,6 +27,13 @@ export const en = {
     /** The switch's label; each choice is named in its own language (LANGUAGE_NAMES). */
     label: 'Language',
   },
+  theme: {
+    /** The light/dark switch beside the language switch; "system" follows the device. */
+    label: 'Appearance',
+    system: 'Same as my device',
+    light: 'Light',
+    dark: 'Dark',
+  },
   role: {
     leader: 'leader',
     participant: 'participant',

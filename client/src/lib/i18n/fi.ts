@@ -44,6 +44,12 @@ export const fi = {
   language: {
     label: 'Kieli',
   },
+  theme: {
+    label: 'Ulkoasu',
+    system: 'Kuten laitteessa',
+    light: 'Vaalea',
+    dark: 'Tumma',
+  },
   role: {
     leader: 'ohjaaja',
     participant: 'osallistuja',

@@ -42,6 +42,12 @@ export const lt = {
     /** The switch's label; each choice is named in its own language (LANGUAGE_NAMES). */
     label: 'Kalba',
   },
+  theme: {
+    label: 'Išvaizda',
+    system: 'Kaip įrenginyje',
+    light: 'Šviesi',
+    dark: 'Tamsi',
+  },
   role: {
     leader: 'vedėjas',
     participant: 'dalyvis',

@@ -36,6 +36,12 @@ export const lv = {
   language: {
     label: 'Valoda',
   },
+  theme: {
+    label: 'Izskats',
+    system: 'Kā ierīcē',
+    light: 'Gaišs',
+    dark: 'Tumšs',
+  },
   role: {
     leader: 'vadītājs',
     participant: 'dalībnieks',

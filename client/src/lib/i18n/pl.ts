@@ -34,6 +34,12 @@ export const pl = {
   language: {
     label: 'Język',
   },
+  theme: {
+    label: 'Wygląd',
+    system: 'Jak w urządzeniu',
+    light: 'Jasny',
+    dark: 'Ciemny',
+  },
   role: {
     leader: 'osoba prowadząca',
     participant: 'osoba uczestnicząca',

@@ -40,6 +40,12 @@ export const sl = {
   language: {
     label: 'Jezik',
   },
+  theme: {
+    label: 'Videz',
+    system: 'Kot v napravi',
+    light: 'Svetel',
+    dark: 'Temen',
+  },
   role: {
     leader: 'vodja',
     participant: 'udeleženec/-ka',
