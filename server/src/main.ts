@@ -7,6 +7,9 @@ import { startServer } from './server.ts';
 
 const config = configFromEnv();
 const logger = createLogger(config.LOG_LEVEL);
+// A promise nobody awaited that fails (a Redis command while Redis is unreachable) must not end
+// the process: every meeting on it would drop at once. Logged (ids and the error only), it keeps serving.
+process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection; still serving'));
 const server = await startServer({
   port: config.PORT,
   host: config.HOST,

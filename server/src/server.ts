@@ -147,6 +147,16 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   if (redis) {
     adapterRedis = redisClient(redis);
     adapterRedis.on('error', (err) => logger.warn({ err: err.message }, 'adapter redis error'));
+    // The streams adapter sends server-side emits (our committed changes, 'roomChanged') with a
+    // PUBLISH whose promise it never handles: while Redis is unreachable or closing, that would
+    // be an unhandled rejection. Pub/sub is fire-and-forget anyway; a lost change is made good by
+    // the next one (each carries the whole snapshot), so it is logged and dropped here.
+    const publish = adapterRedis.publish.bind(adapterRedis) as (channel: string | Buffer, message: string | Buffer) => Promise<number>;
+    (adapterRedis as unknown as { publish: typeof publish }).publish = (channel, message) =>
+      publish(channel, message).catch((err: unknown) => {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'adapter publish failed');
+        return 0;
+      });
     io.adapter(createAdapter(adapterRedis, { streamName: redisKeys(o.redisPrefix ?? 'pc:').stream }));
     // Commits made on other processes reach this one's audio the way snapshots travel.
     service.shareChanges(adapterChangeBus(io));

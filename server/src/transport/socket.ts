@@ -195,32 +195,14 @@ export class Transport {
 
     socket.on('join', async (payload, ack) => {
       const reply = typeof ack === 'function' ? ack : () => {};
-      if (await this.#limited(socket)) return reply(fail('rate_limited', 'rateLimit.slowDown'));
-      const parsed = schemas.join.safeParse(payload);
-      if (!parsed.success) return reply(fail('invalid_payload', 'payload.invalid', payloadDetail(parsed.error)));
-      const p = parsed.data;
-      if (p.protocolVersion !== PROTOCOL_VERSION) {
-        return reply(fail('unsupported_protocol', 'protocol.outdated'));
-      }
-      if (socket.data.session) return reply(fail('conflict', 'join.alreadyJoined'));
-      // A lobby connection comes in by joining again with its resume secret once admitted (L1).
-      const waiting = socket.data.lobby;
-      if (waiting && !p.resume) return reply(fail('conflict', 'join.waitingInLobby'));
-      const grant = await service.resolveToken(p.token);
-      if (!grant) return reply(fail('not_found', 'link.unknown'));
-      if (waiting && waiting.meetingId !== grant.meetingId) return reply(fail('conflict', 'join.otherMeeting'));
-      const connId = `${this.#o.nodeId}:${socket.id}`;
-      // A waiting connection is already counted for this meeting on this process.
-      if (!waiting) await this.#track(grant.meetingId, 1);
-      let joined: Result<JoinResult>;
+      // Every await of a join is inside this try: a store that cannot be reached (Redis down)
+      // answers "please try again" and never ends the process (pages re-join on every reconnect).
       try {
-        joined = await this.#join(socket, grant, p, connId);
+        reply(await this.#onJoin(socket, payload));
       } catch (err) {
-        logger.error({ err, meetingId: grant.meetingId }, 'join failed');
-        joined = fail('internal', 'internal.tryAgain');
+        logger.error({ err }, 'join failed');
+        reply(fail('internal', 'internal.tryAgain'));
       }
-      if (!joined.ok && !waiting) await this.#track(grant.meetingId, -1);
-      reply(joined);
     });
 
     for (const name of COMMAND_NAMES) {
@@ -231,7 +213,13 @@ export class Transport {
           payload = {};
         }
         const reply = typeof ack === 'function' ? (ack as (r: Result) => void) : () => {};
-        const res = await this.#command(socket, name, payload);
+        let res: Result;
+        try {
+          res = await this.#command(socket, name, payload);
+        } catch (err) {
+          logger.error({ err, command: name }, 'command failed');
+          res = fail('internal', 'internal.tryAgain');
+        }
         reply(res);
       });
     }
@@ -246,6 +234,35 @@ export class Transport {
         .finally(() => this.#pending.delete(p));
       this.#pending.add(p);
     });
+  }
+
+  /** Parses and answers a `join`: a seat (S9), a lobby place (L1) or why not. May throw on store errors. */
+  async #onJoin(socket: AppSocket, payload: unknown): Promise<Result<JoinResult>> {
+    const { service, logger } = this.#o;
+    if (await this.#limited(socket)) return fail('rate_limited', 'rateLimit.slowDown');
+    const parsed = schemas.join.safeParse(payload);
+    if (!parsed.success) return fail('invalid_payload', 'payload.invalid', payloadDetail(parsed.error));
+    const p = parsed.data;
+    if (p.protocolVersion !== PROTOCOL_VERSION) return fail('unsupported_protocol', 'protocol.outdated');
+    if (socket.data.session) return fail('conflict', 'join.alreadyJoined');
+    // A lobby connection comes in by joining again with its resume secret once admitted (L1).
+    const waiting = socket.data.lobby;
+    if (waiting && !p.resume) return fail('conflict', 'join.waitingInLobby');
+    const grant = await service.resolveToken(p.token);
+    if (!grant) return fail('not_found', 'link.unknown');
+    if (waiting && waiting.meetingId !== grant.meetingId) return fail('conflict', 'join.otherMeeting');
+    const connId = `${this.#o.nodeId}:${socket.id}`;
+    // A waiting connection is already counted for this meeting on this process.
+    if (!waiting) await this.#track(grant.meetingId, 1);
+    let joined: Result<JoinResult>;
+    try {
+      joined = await this.#join(socket, grant, p, connId);
+    } catch (err) {
+      logger.error({ err, meetingId: grant.meetingId }, 'join failed');
+      joined = fail('internal', 'internal.tryAgain');
+    }
+    if (!joined.ok && !waiting) await this.#track(grant.meetingId, -1);
+    return joined;
   }
 
   /** Asks the service for a seat (S9) or a lobby place (L1), and remembers it on the socket. */
