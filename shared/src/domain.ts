@@ -30,6 +30,8 @@ export const ErrorCode = {
   rate_limited: 'rate_limited',
   unsupported_protocol: 'unsupported_protocol',
   internal: 'internal',
+  /** A feature this server does not run (audio with MEDIA=false). */
+  unavailable: 'unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

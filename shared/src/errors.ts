@@ -105,6 +105,8 @@ export const ERRORS = {
   'concern.limit': 'You have sent as many concerns as this meeting takes. You can also talk to the leader after the meeting.',
 
   // --- audio (media-protocol.ts) -------------------------------------------------------------
+  /** MEDIA=false: this server runs meetings without audio. */
+  'media.off': 'Audio is turned off on this server.',
   'media.unknownRequest': 'Unknown media request.',
   'media.closed': 'The media of this meeting has been closed.',
   'media.peerClosed': 'Your media was closed; start it again.',

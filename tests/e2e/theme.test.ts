@@ -99,9 +99,23 @@ describe('dark mode', () => {
     await bob.getByTestId('sign-hear').click();
     await ann.locator('[data-testid="sign"][data-kind="hear"]').waitFor();
 
+    // A sign fades out over 8 s on purpose; on a busy machine the audits below can reach its fade.
+    // Judge its colours as people read it, at full strength: hold each sign's animation at its start.
+    const holdSigns = (p: Page) =>
+      p.evaluate(() =>
+        document.querySelectorAll('[data-testid="sign"]').forEach((el) =>
+          el.getAnimations().forEach((a) => {
+            a.pause();
+            a.currentTime = 0;
+          }),
+        ),
+      );
+    await holdSigns(lea);
     await audit(lea, 'leader room');
+    await holdSigns(bob);
     await audit(bob, 'participant in the queue');
     await ann.setViewportSize({ width: 360, height: 740 });
+    await holdSigns(ann);
     await audit(ann, 'participant holding the stick at 360px');
     if (SHOTS) {
       for (const [w, h] of [

@@ -42,6 +42,7 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   unsupported_protocol: 400,
   internal: 500,
+  unavailable: 503,
 };
 
 const body = (e: ProtocolError) => ({ error: e });

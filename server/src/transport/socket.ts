@@ -292,9 +292,18 @@ export class Transport {
   /** Audio requests go to the media service with the socket's session (none before `join`). */
   #routeMedia(socket: AppSocket): void {
     const media = this.#o.media;
-    if (!media) return;
-    const signal = signalOf(socket);
     const on = socket.on.bind(socket) as unknown as (event: string, fn: (...args: unknown[]) => void) => void;
+    if (!media) {
+      // MEDIA=false: every audio request is answered at once, so a page never waits on a timeout.
+      for (const name of MEDIA_COMMAND_NAMES) {
+        on(name, (...args: unknown[]) => {
+          const ack = args.at(-1);
+          if (typeof ack === 'function') (ack as (r: MediaResult) => void)(fail('unavailable', 'media.off'));
+        });
+      }
+      return;
+    }
+    const signal = signalOf(socket);
     for (const name of MEDIA_COMMAND_NAMES) {
       on(name, async (payload: unknown, ack: unknown) => {
         // Every media request expects an ack; a request without one is a broken client.

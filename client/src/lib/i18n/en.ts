@@ -463,6 +463,7 @@ export const en = {
     unknown: 'Something went wrong. Please try again.',
   },
   audio: {
+    off: 'This server runs meetings without sound, so there is no microphone to turn on here.',
     heading: 'Sound',
     micOn: 'Turn on my microphone',
     micOnHint: 'Others hear you only while you hold the stick.',

@@ -465,6 +465,7 @@ export const fi = {
     attendanceDone: 'Osallistujalista on ladattu.',
   },
   audio: {
+    off: 'Tällä palvelimella tapaamiset pidetään ilman ääntä, joten mikrofonia ei tarvitse laittaa päälle.',
     heading: 'Ääni',
     micOn: 'Laita mikrofonini päälle',
     micOnHint: 'Muut kuulevat sinut vain silloin, kun sinulla on puheenvuoro.',
@@ -937,6 +938,7 @@ export const fi = {
     'concern.limit': 'Olet lähettänyt niin monta huolenaihetta kuin tähän tapaamiseen voi lähettää. Voit myös jutella ohjaajan kanssa tapaamisen jälkeen.',
 
     // audio
+    'media.off': 'Ääni on poistettu käytöstä tällä palvelimella.',
     'media.unknownRequest': 'Tuntematon äänipyyntö.',
     'media.closed': 'Tämän tapaamisen ääniyhteys on suljettu.',
     'media.peerClosed': 'Ääniyhteytesi suljettiin. Käynnistä se uudelleen.',

@@ -583,6 +583,8 @@ export const lt = {
     'feedback.empty': 'Atsakykite bent į vieną klausimą arba parašykite kelis žodžius.',
     'concern.limit': 'Šiame susitikime išsiuntėte tiek pranešimų, kiek galima. Su vedėju galite pasikalbėti ir po susitikimo.',
 
+    'media.off': 'Garsas šiame serveryje išjungtas.',
+
     'media.unknownRequest': 'Nežinoma garso užklausa.',
     'media.closed': 'Šio susitikimo garsas išjungtas.',
     'media.peerClosed': 'Jūsų garso ryšys užsidarė; paleiskite jį iš naujo.',
@@ -616,6 +618,7 @@ export const lt = {
     'group.seatOffline': 'Šis žmogus dabar neturi ryšio, todėl nuoroda jo nepasieks. Bandykite dar kartą, kai ryšys atsiras.',
   },
   audio: {
+    off: 'Šiame serveryje susitikimai vyksta be garso, todėl mikrofono čia įjungti nereikia.',
     heading: 'Garsas',
     micOn: 'Įjungti mikrofoną',
     micOnHint: 'Kiti jus girdi tik tada, kai laikote lazdelę.',

@@ -561,6 +561,8 @@ export const lv = {
     'feedback.empty': 'Atbildiet vismaz uz vienu jautājumu vai uzrakstiet dažus vārdus.',
     'concern.limit': 'Šajā tikšanās reizē vairāk ziņu par bažām nosūtīt nevar. Ar vadītāju varat parunāt arī pēc tikšanās.',
 
+    'media.off': 'Skaņa šajā serverī ir izslēgta.',
+
     'media.unknownRequest': 'Nezināms skaņas pieprasījums.',
     'media.closed': 'Šīs tikšanās skaņa ir izslēgta.',
     'media.peerClosed': 'Jūsu skaņas savienojums tika aizvērts; ieslēdziet to vēlreiz.',
@@ -594,6 +596,7 @@ export const lv = {
     'group.seatOffline': 'Šim cilvēkam pašlaik nav savienojuma, tāpēc saite viņu nesasniegs. Mēģiniet vēlreiz, kad savienojums būs atjaunots.',
   },
   audio: {
+    off: 'Šajā serverī tikšanās notiek bez skaņas, tāpēc mikrofons šeit nav jāieslēdz.',
     heading: 'Skaņa',
     micOn: 'Ieslēgt mikrofonu',
     micOnHint: 'Citi jūs dzird tikai tad, kad nūjiņa ir pie jums.',

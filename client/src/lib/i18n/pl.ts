@@ -576,6 +576,8 @@ export const pl = {
     'feedback.empty': 'Odpowiedz na choć jedno pytanie albo napisz kilka słów.',
     'concern.limit': 'To spotkanie nie przyjmie już więcej zgłoszeń. Możesz też porozmawiać z osobą prowadzącą po spotkaniu.',
 
+    'media.off': 'Dźwięk jest wyłączony na tym serwerze.',
+
     'media.unknownRequest': 'Nieznane polecenie dotyczące dźwięku.',
     'media.closed': 'Dźwięk na tym spotkaniu został wyłączony.',
     'media.peerClosed': 'Twoje połączenie dźwięku zostało zamknięte; uruchom je ponownie.',
@@ -610,6 +612,7 @@ export const pl = {
     'group.seatOffline': 'Ta osoba nie jest teraz połączona, więc link do niej nie dotrze. Spróbuj ponownie, gdy wróci.',
   },
   audio: {
+    off: 'Na tym serwerze spotkania odbywają się bez dźwięku, więc nie trzeba tu włączać mikrofonu.',
     heading: 'Dźwięk',
     micOn: 'Włącz mój mikrofon',
     micOnHint: 'Inni słyszą cię tylko wtedy, gdy masz głos.',

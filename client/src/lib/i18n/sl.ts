@@ -581,6 +581,8 @@ export const sl = {
     'feedback.empty': 'Odgovorite vsaj na eno vprašanje ali zapišite nekaj besed.',
     'concern.limit': 'Poslali ste že toliko pomislekov, kot jih to srečanje sprejme. Z vodjo se lahko pogovorite tudi po srečanju.',
 
+    'media.off': 'Zvok je na tem strežniku izklopljen.',
+
     'media.unknownRequest': 'Neznana zahteva za zvok.',
     'media.closed': 'Zvok za to srečanje je izklopljen.',
     'media.peerClosed': 'Vaš zvok se je prekinil; vklopite ga znova.',
@@ -614,6 +616,7 @@ export const sl = {
     'group.seatOffline': 'Ta oseba trenutno ni povezana, zato ji povezave ne moremo poslati. Poskusite znova, ko se vrne.',
   },
   audio: {
+    off: 'Ta strežnik vodi srečanja brez zvoka, zato mikrofona tukaj ni treba vklopiti.',
     heading: 'Zvok',
     micOn: 'Vklopi mikrofon',
     micOnHint: 'Drugi vas slišijo samo, ko imate palico.',

@@ -22,6 +22,8 @@ export const MediaStatus = {
   connecting: 'connecting',
   ready: 'ready',
   failed: 'failed',
+  /** The server runs without audio (MEDIA=false): nothing to connect, nothing to retry. */
+  off: 'off',
   closed: 'closed',
 } as const;
 export type MediaStatus = (typeof MediaStatus)[keyof typeof MediaStatus];
@@ -216,6 +218,13 @@ export class MediaSession {
       if (this.#micOn && this.#track && this.#track.readyState === 'live') await this.#produce(gen);
     } catch (err) {
       if (gen !== this.#gen || this.#closed) return;
+      if ((err as Error).message === 'unavailable') {
+        // This server has no audio at all: retrying would never help, and the microphone must
+        // not even be asked for.
+        this.#teardown();
+        this.#status = 'off';
+        return;
+      }
       if ((err as Error).message === 'wrong_phase') {
         // The meeting has ended: there is nothing to listen to any more.
         this.#teardown();
