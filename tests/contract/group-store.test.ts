@@ -5,10 +5,6 @@ import { createGroup, type GroupState } from '../../server/src/groups/state.ts';
 import type { GroupStore } from '../../server/src/store/groups/port.ts';
 import { MemoryGroupStore } from '../../server/src/store/groups/memory.ts';
 import { RedisGroupStore } from '../../server/src/store/groups/redis.ts';
-import { MemoryRoomStore } from '../../server/src/store/memory.ts';
-import { RedisRoomStore } from '../../server/src/store/redis.ts';
-import type { RoomStore } from '../../server/src/store/port.ts';
-import { createRoom } from '../../server/src/room/index.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
 let redis: TestRedis;
@@ -138,46 +134,6 @@ describe.each(implementations)('GroupStore contract: %s', (name, make) => {
     for (const h of ['a-L', 'a-P', 'a-O', 'F1']) expect(await s.resolveToken(h)).toBeNull();
     expect(await s.dueGroups(100, 10)).toEqual([]);
     expect(await s.resolveToken('b-P')).toEqual({ groupId: 'b', kind: 'participant' });
-    await s.close();
-  });
-});
-
-const roomStores: [string, () => Promise<RoomStore>][] = [
-  ['memory', () => MemoryRoomStore.create()],
-  ['redis', () => RedisRoomStore.create({ url: redis.url, prefix: `gr${++prefixN}:` })],
-];
-
-describe.each(roomStores)('RoomStore.deleteMeeting (G8): %s', (_name, make) => {
-  it('[G8] deletes a meeting with its links, deadline and anonymous record at once', async () => {
-    const s = await make();
-    const room = createRoom({
-      meetingId: 'm',
-      title: 't',
-      now: 1,
-      settings: { closingWarningMinutes: 5, autoPass: false, rules: [], leaderAlwaysHeard: true, graceSeconds: 60, durationMinutes: null, shareTimerMinutes: null, admission: 'open', signsEnabled: true, language: 'en' },
-      tokenHashes: { leader: 'm-L', participant: 'm-P', observer: 'm-O' },
-    });
-    await s.create(room, { ttlSeconds: 3600, deadline: 5 });
-    await s.saveRecord(
-      {
-        meetingId: 'm',
-        leaderTokenHash: 'm-L',
-        title: 't',
-        date: '2025-03-04',
-        closedAt: 1,
-        attendance: { attended: 0, observers: 0, profiles: { 'lived-experience': 0, relative: 0, professional: 0, other: 0, 'prefer-not-to-say': 0, 'not given': 0 } },
-        feedback: { count: 0, safe: null, heard: null, useful: null },
-        word: { shown: false, people: 0 },
-      },
-      3600,
-    );
-    await s.deleteMeeting('m');
-    await s.deleteMeeting('m');
-    expect(await s.load('m')).toBeNull();
-    expect(await s.resolveToken('m-P')).toBeNull();
-    expect(await s.loadRecord('m')).toBeNull();
-    expect(await s.resolveRecordToken('m-L')).toBeNull();
-    expect(await s.dueRooms(10, 10)).toEqual([]);
     await s.close();
   });
 });

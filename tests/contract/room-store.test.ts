@@ -214,4 +214,18 @@ describe.each(implementations)('RoomStore contract: %s', (_name, make) => {
     expect(await s.heartbeat('dying', 50)).toBe(false);
     await s.close();
   });
+
+  it('[G8] deletes a meeting with its links, deadline and anonymous record at once', async () => {
+    const s = await make();
+    await s.create(room('m'), { ttlSeconds: 3600, deadline: 5 });
+    await s.saveRecord(record('m'), 3600);
+    await s.deleteMeeting('m');
+    await s.deleteMeeting('m');
+    expect(await s.load('m')).toBeNull();
+    expect(await s.resolveToken('m-P')).toBeNull();
+    expect(await s.loadRecord('m')).toBeNull();
+    expect(await s.resolveRecordToken('m-L')).toBeNull();
+    expect(await s.dueRooms(10, 10)).toEqual([]);
+    await s.close();
+  });
 });
