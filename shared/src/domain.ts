@@ -211,8 +211,11 @@ export interface LeaderPanel {
   checkIns: ParticipantId[];
   /** Anonymous concerns (rule E3): no author is stored. */
   concerns: { id: string; text: string }[];
-  /** Anonymous feedback (E2): averages (null: nobody answered) and texts that link nobody. */
-  feedback: { count: number; safe: number | null; heard: number | null; useful: number | null; texts: string[] };
+  /**
+   * Anonymous feedback (E2): averages (null: fewer than `minAnswers` answered that question, E8)
+   * and texts that link nobody.
+   */
+  feedback: { count: number; safe: number | null; heard: number | null; useful: number | null; texts: string[]; minAnswers: number };
 }
 
 export interface ObserverNote {

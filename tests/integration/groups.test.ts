@@ -139,7 +139,7 @@ describe('weekly groups', () => {
         profiles: { 'lived-experience': null, relative: null, professional: null, other: null, 'prefer-not-to-say': null, 'not given': null },
         together: 3,
         names: ['Rūta', 'Ona'],
-        feedback: { count: 2, safe: 4, heard: 4, useful: null },
+        feedback: { count: 2, safe: null, heard: null, useful: null }, // E8: fewer than k answers
       },
     ]);
     // G7: the season as CSV, for the group's leader; names while the meeting's personal data is kept.
@@ -147,7 +147,7 @@ describe('weekly groups', () => {
     expect(csv.status).toBe(200);
     expect(csv.type).toBe('text/csv; charset=utf-8');
     expect(csv.text.split('\r\n')).toEqual(
-      expect.arrayContaining(['date,section,item,value', `${today},total,attended,3`, `${today},feedback,safe,4.00`, `${today},name,Rūta,`, `${today},name,Ona,`]),
+      expect.arrayContaining(['date,section,item,value', `${today},total,attended,3`, `${today},feedback,safe,`, `${today},name,Rūta,`, `${today},name,Ona,`]),
     );
     expect(csv.text).not.toContain('Ben');
     members.closeAll();

@@ -146,7 +146,7 @@ describe('retention (E5)', () => {
       title: TITLE,
       // E7: three profiles of one person each are only counted together.
       attendance: { attended: 3, observers: 1, profiles: { professional: null, 'lived-experience': null, relative: null, 'not given': null }, together: 3 },
-      feedback: { count: 1, safe: 5, heard: 4, useful: null },
+      feedback: { count: 1, safe: null, heard: null, useful: null }, // E8: one answer is never averaged
     });
     expect(record!.word).toMatchObject({ shown: true, people: 3 });
     expect(holding(after, m.meetingId).sort()).toEqual([`string ret:record-token:${record!.leaderTokenHash}`, `string ret:record:${m.meetingId}`].sort());
@@ -210,7 +210,7 @@ describe('retention of weekly groups (G8)', () => {
     for (const canary of Object.values(GROUP_CANARY)) expect(holding(after, canary), canary).toEqual([]);
     const kept = await groupPost('/records', { token: g.tokens.leader });
     expect(kept.json.meetings).toHaveLength(1);
-    expect(kept.json.meetings[0]).toMatchObject({ attended: 2, names: [], feedback: { count: 1, safe: 4 } });
+    expect(kept.json.meetings[0]).toMatchObject({ attended: 2, names: [], feedback: { count: 1, safe: null } });
     expect((await groupPost('/lookup', { token: g.tokens.leader })).json.rota).toEqual([]);
 
     await sleep(Math.max(0, closedAt + AGGREGATE_S * 1000 + MARGIN_MS - Date.now()));

@@ -337,11 +337,22 @@ describe('E2 anonymous feedback', () => {
       texts: ['alpha: too long', 'zeta: felt heard'],
     });
     expect(JSON.stringify(r.state.feedback)).not.toMatch(/ann|bob|lead/);
-    expect(r.snap('leader').leader?.feedback).toEqual({ count: 3, safe: 3, heard: 5, useful: 3, texts: ['alpha: too long', 'zeta: felt heard'] });
+    // E8: no question was answered by 3 people, so no average is shown yet.
+    expect(r.snap('leader').leader?.feedback).toEqual({ count: 3, safe: null, heard: null, useful: null, texts: ['alpha: too long', 'zeta: felt heard'], minAnswers: 3 });
     expect(r.snap('participant').end?.feedbackCount).toBe(3);
     expect(r.snap('participant').leader).toBeNull();
     expect(JSON.stringify(r.snap('participant'))).not.toContain('felt heard');
     expect(JSON.stringify(r.snap('observer'))).not.toContain('felt heard');
+  });
+
+  it('[E8] a question\'s average shows only once k people answered it', () => {
+    const r = observed(['ann', 'bob', 'cy']);
+    r.ok('lead', { type: 'closeMeeting', force: true });
+    r.ok('ann', { type: 'giveFeedback', safe: 4, heard: 5 });
+    r.ok('bob', { type: 'giveFeedback', safe: 2, heard: 1 });
+    expect(r.snap('leader').leader?.feedback).toMatchObject({ count: 2, safe: null, heard: null });
+    r.ok('cy', { type: 'giveFeedback', safe: 3 });
+    expect(r.snap('leader').leader?.feedback).toMatchObject({ count: 3, safe: 3, heard: null, useful: null, minAnswers: 3 });
   });
 
   it('[E2] a second feedback is a conflict', () => {

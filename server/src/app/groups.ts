@@ -25,6 +25,7 @@ import type { GroupStore } from '../store/groups/port.ts';
 import type { RoomService } from './service.ts';
 import { newId, newSecret, sha256 } from '../lib/ids.ts';
 import { attendanceCounts, summaryFromState } from './record.ts';
+import { minGroupOf } from '../room/privacy.ts';
 import { feedbackAverages } from '../room/state.ts';
 import { createGroup, type GroupGrant, type GroupRecord, type GroupState, type RotaEntry } from '../groups/state.ts';
 import {
@@ -378,7 +379,7 @@ export class GroupService {
           closedAt: room.closedAt!,
           roomVersion: room.version,
           attendance: attendanceCounts(room),
-          feedback: feedbackAverages(room.feedback),
+          feedback: feedbackAverages(room.feedback, minGroupOf(room.settings)),
         };
         const records = [...g.records.filter((x) => x.meetingId !== room.meetingId), rec];
         return { ok: true, value: { state: { ...g, records, lastUsedAt: rec.attendance.attended > 0 ? now : g.lastUsedAt }, value: null } };

@@ -51,7 +51,7 @@ export function meetingRecord(state: RoomState): MeetingRecord {
     date: utcDate(state.startedAt ?? state.createdAt),
     closedAt: state.closedAt,
     attendance: attendanceCounts(state),
-    feedback: feedbackAverages(state.feedback),
+    feedback: feedbackAverages(state.feedback, minGroupOf(state.settings)),
     word: endView(state).word,
   };
 }

@@ -211,8 +211,12 @@ export function toSnapshot(state: RoomState, now: number, audience: Audience = '
 }
 
 /** E2: the anonymous feedback as the count and each question's average (null: nobody answered). */
-export function feedbackAverages(f: FeedbackTally): { count: number; safe: number | null; heard: number | null; useful: number | null } {
-  const average = (q: { sum: number; n: number }) => (q.n ? q.sum / q.n : null);
+/**
+ * The feedback averages anyone is shown (E2, E8): a question's average only once at least k people
+ * answered it; with fewer, one answer could be told from another in a small group.
+ */
+export function feedbackAverages(f: FeedbackTally, k: number): { count: number; safe: number | null; heard: number | null; useful: number | null } {
+  const average = (q: { sum: number; n: number }) => (q.n > 0 && q.n >= k ? q.sum / q.n : null);
   return { count: f.count, safe: average(f.safe), heard: average(f.heard), useful: average(f.useful) };
 }
 
@@ -224,7 +228,7 @@ function leaderPanel(state: RoomState): LeaderPanel {
     lobby: state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null })),
     checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
     concerns: state.concerns.map((c) => ({ ...c })),
-    feedback: { ...feedbackAverages(f), texts: [...f.texts] },
+    feedback: { ...feedbackAverages(f, minGroupOf(state.settings)), texts: [...f.texts], minAnswers: minGroupOf(state.settings) },
   };
 }
 
