@@ -362,6 +362,13 @@ export class RoomConnection {
       return;
     }
 
+    if (res.error.code === 'not_found' && res.error.key === 'join.seatGone' && this.#resume !== undefined) {
+      // B1: the seat was pruned (gone past the grace period): take a new one under the same name
+      // and choices, as the person would by opening the link again.
+      this.#resume = undefined;
+      void this.#join();
+      return;
+    }
     if (this.#firstJoin && isBusy(res.error)) {
       // Within the first join's time limit: knock again after a moment.
       this.#retryJoin();
