@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DEPARTED, MAX_PARTICIPANTS, MAX_SEATS, nextDeadline, toSnapshot } from '../../server/src/room/index.ts';
 import { attendanceCounts } from '../../server/src/app/record.ts';
+import { configFromEnv } from '../../server/src/config.ts';
+import { RateLimit } from '../../server/src/lib/rate-limit.ts';
+import { DEFAULT_JOIN_LIMIT } from '../../server/src/transport/socket.ts';
 import { TestRoom } from '../helpers/room.ts';
 
 const GRACE = 60_000;
@@ -172,5 +175,23 @@ describe('B2 a meeting holds at most MAX_SEATS seats', () => {
     // They all still count, as one number per profile.
     expect(attendanceCounts(r.state).attended).toBe(1050);
     expect(MAX_SEATS).toBeGreaterThan(MAX_PARTICIPANTS);
+  });
+});
+
+describe('B3 new seats per client address', () => {
+  it('[B3] 30 new seats per address a minute by default; a limit that is not a positive number is refused at start', () => {
+    const c = configFromEnv({});
+    expect([c.JOIN_LIMIT_PER_ADDRESS, c.JOIN_LIMIT_WINDOW_SECONDS]).toEqual([DEFAULT_JOIN_LIMIT.perAddress, DEFAULT_JOIN_LIMIT.windowMs / 1000]);
+    expect(configFromEnv({ JOIN_LIMIT_PER_ADDRESS: '500', JOIN_LIMIT_WINDOW_SECONDS: '10' })).toMatchObject({ JOIN_LIMIT_PER_ADDRESS: 500, JOIN_LIMIT_WINDOW_SECONDS: 10 });
+    expect(() => configFromEnv({ JOIN_LIMIT_PER_ADDRESS: '0' })).toThrow(/JOIN_LIMIT_PER_ADDRESS/);
+    expect(() => configFromEnv({ JOIN_LIMIT_WINDOW_SECONDS: 'soon' })).toThrow(/JOIN_LIMIT_WINDOW_SECONDS/);
+  });
+
+  it('[B3] a budget is per key: one address spending its own leaves every other one whole', async () => {
+    const limit = new RateLimit(3, 60_000);
+    const spent = [];
+    for (let i = 0; i < 4; i++) spent.push(await limit.take('203.0.113.7'));
+    expect(spent).toEqual([true, true, true, false]);
+    expect(await limit.take('198.51.100.4')).toBe(true);
   });
 });
