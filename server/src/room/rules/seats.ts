@@ -2,7 +2,8 @@
  * Seats (rule S9, and L1 for the lobby): taking a seat, restoring it with the resume secret,
  * leaving, dropped connections and their grace period. Joins come from the service, not from a
  * member's command: the service made the id and hashed the secret (the core has no randomness).
- * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1).
+ * Seats of people who are gone are pruned, and a meeting holds a bounded number of them (B1, B2).
+ * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1), tests/unit/bounds.test.ts (B1, B2).
  */
 import type { ParticipantId } from '@peer-circle/shared';
 import type { SystemCommandType } from '../commands.ts';
