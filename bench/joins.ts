@@ -138,8 +138,16 @@ async function main(): Promise<void> {
       return { seats: s.participants.length, bytes: JSON.stringify(s).length, ...l };
     };
 
-    const rows: { joins: number; seats: number; bytes: number; p50: number; p95: number }[] = [];
-    rows.push({ joins: 0, ...(await picture()) });
+    const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+    type Row = { joins: number; seats: number; bytes: number; p50: number; p95: number };
+    const line = (r: Row) => `${String(r.joins).padStart(5)}  ${String(r.seats).padStart(5)}  ${kb(r.bytes).padStart(8)}  ${r.p50.toFixed(1).padStart(8)} ms  ${r.p95.toFixed(1).padStart(6)} ms`;
+    const rows: Row[] = [];
+    /** Each row as soon as it is measured: a slow run still shows how far it got. */
+    const record = (r: Row) => {
+      rows.push(r);
+      console.log(`[progress] ${line(r)}`);
+    };
+    record({ joins: 0, ...(await picture()) });
     let done = 0;
     let refused = 0;
     const refusals = new Map<string, number>();
@@ -163,17 +171,16 @@ async function main(): Promise<void> {
     const step = Math.max(PARALLEL, Math.round(ADDRESSES / 4 / PARALLEL) * PARALLEL);
     for (let a = 0; a < ADDRESSES; a += PARALLEL) {
       await Promise.all(Array.from({ length: Math.min(PARALLEL, ADDRESSES - a) }, (_, j) => flood(a + j)));
-      if ((a + PARALLEL) % step === 0 || a + PARALLEL >= ADDRESSES) rows.push({ joins: done, ...(await picture()) });
+      if ((a + PARALLEL) % step === 0 || a + PARALLEL >= ADDRESSES) record({ joins: done, ...(await picture()) });
     }
     const floodMs = performance.now() - started;
 
     const first = rows[0]!;
     const last = rows.at(-1)!;
-    const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
     console.log(`\nJoin flood: ${JOINS} joins (each followed by leave) from ${ADDRESSES} addresses, ${PARALLEL} at a time, into a meeting of ${PEOPLE}; store ${STORE}; server ${SERVER_ROOT}`);
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
     console.log('joins  seats  snapshot   command p50   p95');
-    for (const r of rows) console.log(`${String(r.joins).padStart(5)}  ${String(r.seats).padStart(5)}  ${kb(r.bytes).padStart(8)}  ${r.p50.toFixed(1).padStart(8)} ms  ${r.p95.toFixed(1).padStart(6)} ms`);
+    for (const r of rows) console.log(line(r));
     console.log(`\nflood took ${(floodMs / 1000).toFixed(1)} s (${((done / floodMs) * 1000).toFixed(0)} joins/s); refused ${refused}${refused ? ` (${[...refusals].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`);
     console.log(`seats ${first.seats} -> ${last.seats}, snapshot ${kb(first.bytes)} -> ${kb(last.bytes)}, command p50 ${first.p50.toFixed(1)} -> ${last.p50.toFixed(1)} ms (p95 ${first.p95.toFixed(1)} -> ${last.p95.toFixed(1)} ms)`);
   } finally {
