@@ -50,7 +50,15 @@ export const ConfigSchema = z.object({
   /** How often a server process proves it is alive; peers reap it after three missed beats. */
   HEARTBEAT_MS: num(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Behind a reverse proxy: which proxies to believe about the client's address (express's
+   * `trust proxy`: `loopback`, addresses or CIDR ranges, comma-separated). Used by the HTTP rate
+   * limit and the per-address join limit (B3).
+   */
   TRUST_PROXY: z.string().optional(),
+  /** B3: joins that take a new seat, per client address and window, before `rate_limited`. */
+  JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive().default(30),
+  JOIN_LIMIT_WINDOW_SECONDS: z.coerce.number().positive().default(60),
   /** Set to "false" to run without audio (no mediasoup worker). */
   MEDIA: z.enum(['true', 'false']).default('true'),
 }).refine((c) => !c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME, {

@@ -28,6 +28,7 @@ const server = await startServer({
   openMeetingTtlHours: config.OPEN_MEETING_TTL_HOURS,
   media: config.MEDIA === 'true',
   heartbeatMs: config.HEARTBEAT_MS,
+  joinLimit: { perAddress: config.JOIN_LIMIT_PER_ADDRESS, windowMs: config.JOIN_LIMIT_WINDOW_SECONDS * 1000 },
   logger,
 });
 const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Server } from 'socket.io';
+import proxyaddr from 'proxy-addr';
 import type { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
@@ -20,7 +21,7 @@ import { RedisRoomStore } from './store/redis.ts';
 import { redisKeys } from './store/keys.ts';
 import { redisClient, type RedisConnection, type SentinelAddress } from './store/connection.ts';
 import type { RoomStore } from './store/port.ts';
-import { Transport, adapterChangeBus } from './transport/socket.ts';
+import { Transport, adapterChangeBus, type JoinLimit } from './transport/socket.ts';
 import type { AppServer } from './transport/session.ts';
 import type { MediaService } from './media/index.ts';
 import { createHttpApp, type HealthReport } from './http/app.ts';
@@ -59,6 +60,8 @@ export interface StartOptions {
   clientDir?: string;
   /** Commands per second per socket before `rate_limited`. */
   ratePerSecond?: number;
+  /** B3: joins taking a new seat per client address and window (JOIN_LIMIT_PER_ADDRESS, JOIN_LIMIT_WINDOW_SECONDS). */
+  joinLimit?: JoinLimit;
   apiRatePerMinute?: number;
   /** How often deadlines are checked (ms). */
   tickMs?: number;
@@ -186,6 +189,9 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     nodeId,
     media,
     ...(o.ratePerSecond !== undefined ? { ratePerSecond: o.ratePerSecond } : {}),
+    ...(o.joinLimit !== undefined ? { joinLimit: o.joinLimit } : {}),
+    // B3: the client's address as the HTTP API reads it (express's compiled TRUST_PROXY setting).
+    clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
   });
 
   // Deadlines and dead peers: any live process may fire them; both operations are idempotent.

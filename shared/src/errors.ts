@@ -139,6 +139,12 @@ export const ERRORS = {
   'group.seatLeads': 'That person already leads with the group’s leader link.',
   'group.noSchedule': 'This group has no weekly schedule, so there is no calendar to add.',
   'group.seatOffline': 'That person is not connected right now, so their link cannot reach them. Try again when they are back.',
+
+  // --- bounds of a meeting (B-rules) -----------------------------------------------------------
+  /** B2: the meeting keeps as many seats as it can (present people and seats it must keep). */
+  'meeting.seatsFull': 'This meeting cannot take any more new people. If you were here before, open your own link again; otherwise ask the leader.',
+  /** B3: too many new seats from one network address in a short time. */
+  'rateLimit.joins': 'Many people have just joined from your network. Please wait a minute and try again.',
 } as const;
 export type ErrorKey = keyof typeof ERRORS;
 export const ERROR_KEYS = Object.keys(ERRORS) as ErrorKey[];

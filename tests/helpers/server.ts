@@ -3,7 +3,10 @@ import { startServer, type StartOptions, type RunningServer } from '../../server
 
 export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** A real server on a free loopback port, without audio unless asked. */
+/**
+ * A real server on a free loopback port, without audio unless asked. Every test client comes from
+ * 127.0.0.1, so the per-address limit on new seats (B3) is lifted unless a test sets it.
+ */
 export function testServer(o: StartOptions = {}): Promise<RunningServer> {
-  return startServer({ port: 0, host: '127.0.0.1', media: false, logger: silent, ...o });
+  return startServer({ port: 0, host: '127.0.0.1', media: false, logger: silent, joinLimit: { perAddress: 1_000_000, windowMs: 60_000 }, ...o });
 }

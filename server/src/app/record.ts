@@ -5,7 +5,7 @@
  */
 import { PROFILES, type Language } from '@peer-circle/shared';
 import { groupSmall, minGroupOf } from '../room/privacy.ts';
-import { endView, feedbackAverages, type RoomState } from '../room/state.ts';
+import { endView, feedbackAverages, prunedSpeakers, type RoomState } from '../room/state.ts';
 import type { AttendanceCounts, MeetingRecord } from '../store/port.ts';
 
 /** UTC day, YYYY-MM-DD. */
@@ -34,6 +34,13 @@ export function attendanceCounts(state: RoomState): AttendanceCounts {
     const key = p.profile ?? 'not given';
     exact.set(key, exact.get(key)! + 1);
   }
+  // B1: people whose seats were pruned after they left still attended.
+  for (const p of prunedSpeakers(state)) {
+    attended += 1;
+    const key = p.profile ?? 'not given';
+    exact.set(key, exact.get(key)! + 1);
+  }
+  observers += state.pruned?.observers ?? 0;
   const split = groupSmall([...exact], minGroupOf(state.settings));
   // Nothing shown but zeros: the zeros alone would say which profiles the others have.
   const nothing = ![...split.shown.values()].some((c) => c > 0);

@@ -81,7 +81,27 @@ export type JoinOutcome =
 
 export type ExecResult = { ok: true; changed: boolean; state: RoomState; events: RoomEvent[] } | { ok: false; error: ProtocolError };
 
-const MAX_ATTEMPTS = 20;
+/**
+ * Commit conflicts are retried (with jitter, so processes that collided do not collide again in
+ * step) until one of these bounds: a command then answers `conflict` (`meeting.busy`) rather than
+ * hang. Commands to one meeting are serialised per process (see #serial), so a conflict means
+ * another process committed in between: with a few processes these bounds are never reached
+ * (tests/integration/reconnect-storm.test.ts: 100 re-joins at once over two processes).
+ */
+const MAX_ATTEMPTS = 50;
+const RETRY_BUDGET_MS = 5_000;
+const RETRY_BASE_MS = 4;
+const RETRY_CAP_MS = 100;
+/** Commands of one meeting decided together and committed as one (see #drain). */
+const MAX_BATCH = 64;
+
+/** A command waiting in its meeting's lane on this process. */
+interface Pending {
+  actor: Actor;
+  cmd: Command;
+  resolve: (r: ExecResult) => void;
+  reject: (err: unknown) => void;
+}
 
 export class RoomService {
   readonly #store: RoomStore;
@@ -92,6 +112,8 @@ export class RoomService {
   readonly clock: () => number;
   readonly #opts: ServiceOptions;
   readonly #resolvers: ((tokenHash: string) => Promise<TokenGrant | null>)[] = [];
+  /** Per meeting, this process's commands waiting to be decided (see #drain). */
+  readonly #lanes = new Map<string, Pending[]>();
 
   /** k for new meetings' statistics (O7, E6, E7): PRIVACY_MIN_GROUP; meetings opened by groups use it too. */
   get privacyMinGroup(): number {
@@ -261,30 +283,100 @@ export class RoomService {
     return record && record.leaderTokenHash === hash ? summaryFromRecord(record) : null;
   }
 
-  /** Runs one command against a room, retrying when another process committed in between. */
-  async execute(meetingId: string, actor: Actor, cmd: Command): Promise<ExecResult> {
+  /**
+   * Runs one command against a room, retrying when another process committed in between.
+   *
+   * On this process, the commands to one meeting wait in one lane; whatever has gathered there is
+   * decided in order on one loaded state and committed as one change. A hundred re-joins arriving
+   * at once would otherwise all load the same version, and all but one would lose the commit race
+   * again and again (issue 11: 6 of 100 answered `meeting.busy`, and each loser cost a broadcast
+   * round). In a lane, a command can lose only to other processes' commits, and a storm costs a
+   * few commits and broadcasts instead of a hundred.
+   */
+  execute(meetingId: string, actor: Actor, cmd: Command): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      const pending: Pending = { actor, cmd, resolve, reject };
+      const lane = this.#lanes.get(meetingId);
+      if (lane) {
+        lane.push(pending);
+        return;
+      }
+      this.#lanes.set(meetingId, [pending]);
+      void this.#drain(meetingId);
+    });
+  }
+
+  /** Decides and commits the meeting's lane, batch after batch, until it is empty. */
+  async #drain(meetingId: string): Promise<void> {
+    const lane = this.#lanes.get(meetingId)!;
+    while (lane.length > 0) {
+      const batch = lane.splice(0, MAX_BATCH);
+      try {
+        await this.#executeBatch(meetingId, batch);
+      } catch (err) {
+        // The store failed (Redis unreachable): each caller answers `internal` (transport).
+        for (const p of batch) p.reject(err);
+      }
+    }
+    // No await since the last check: nothing can have joined the lane in between.
+    this.#lanes.delete(meetingId);
+  }
+
+  /**
+   * Decides the batch in order on the stored state (each command sees the ones before it) and
+   * commits the result once; after a lost race, decides it all again on the newer state.
+   * Settles every command of the batch.
+   */
+  async #executeBatch(meetingId: string, batch: Pending[]): Promise<void> {
+    const started = Date.now();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const state = await this.#store.load(meetingId);
-      if (!state) return { ok: false, error: protocolError('not_found', 'meeting.gone') };
+      const stored = await this.#store.load(meetingId);
+      if (!stored) {
+        for (const p of batch) p.resolve({ ok: false, error: protocolError('not_found', 'meeting.gone') });
+        return;
+      }
       const now = this.clock();
-      const d = decide(state, cmd, { now, actor });
-      if (!d.ok) return d;
-      if (!d.changed) return { ok: true, changed: false, state, events: [] };
-      const res = await this.#store.commit(meetingId, state.version, d.state, this.commitOptions(d.state));
+      let state = stored;
+      const events: RoomEvent[] = [];
+      const outcomes: ({ settled: ExecResult } | { thrown: unknown })[] = [];
+      for (const p of batch) {
+        try {
+          const d = decide(state, p.cmd, { now, actor: p.actor });
+          if (!d.ok) outcomes.push({ settled: d });
+          else if (!d.changed) outcomes.push({ settled: { ok: true, changed: false, state, events: [] } });
+          else {
+            state = d.state;
+            events.push(...d.events);
+            outcomes.push({ settled: { ok: true, changed: true, state: d.state, events: d.events } });
+          }
+        } catch (err) {
+          outcomes.push({ thrown: err });
+        }
+      }
+      const settle = () => batch.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if ('thrown' in o) p.reject(o.thrown);
+        else p.resolve(o.settled);
+      });
+      if (state === stored) return settle();
+      const res = await this.#store.commit(meetingId, stored.version, state, this.commitOptions(state));
       if (res === 'ok') {
-        if (d.state.phase === 'closed') await this.#saveRecord(d.state);
-        const snapshot = toSnapshot(d.state, now);
-        this.#publish({ state: d.state, snapshot, events: d.events });
-        const change: RoomChange = { meetingId, version: d.state.version, snapshot, events: d.events };
+        if (state.phase === 'closed') await this.#saveRecord(state);
+        const snapshot = toSnapshot(state, now);
+        this.#publish({ state, snapshot, events });
+        const change: RoomChange = { meetingId, version: state.version, snapshot, events };
         this.#changed(change);
         this.#share(change);
-        return { ok: true, changed: true, state: d.state, events: d.events };
+        if (attempt > 0) this.#log.debug({ meetingId, commands: batch.length, attempts: attempt + 1 }, 'committed after conflicts');
+        return settle();
       }
-      // Lost a race with another process: reload and decide again on the newer state.
-      await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt) * Math.random()));
+      if (Date.now() - started > RETRY_BUDGET_MS) break;
+      // Lost a race with another process: reload and decide again on the newer state, after a
+      // random pause ("full jitter") that grows with each loss.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt)));
     }
-    this.#log.warn({ meetingId, cmd: cmd.type }, 'gave up after repeated commit conflicts');
-    return { ok: false, error: protocolError('conflict', 'meeting.busy') };
+    this.#log.warn({ meetingId, commands: batch.map((p) => p.cmd.type) }, 'gave up after repeated commit conflicts');
+    for (const p of batch) p.resolve({ ok: false, error: protocolError('conflict', 'meeting.busy') });
   }
 
   /** Keeps the anonymous record up to date (feedback may still come after closing). */

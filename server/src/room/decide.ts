@@ -19,7 +19,7 @@ import { observers } from './rules/observers.ts';
 import { seats, system } from './rules/seats.ts';
 import { stick } from './rules/stick.ts';
 
-export { MAX_LOBBY, MAX_NOTES, MAX_PARTICIPANTS, MAX_SIGNS } from './draft.ts';
+export { MAX_DEPARTED, MAX_LOBBY, MAX_NOTES, MAX_PARTICIPANTS, MAX_SEATS, MAX_SIGNS } from './draft.ts';
 
 export type Decision =
   | { ok: true; state: RoomState; events: RoomEvent[]; changed: boolean }

@@ -17,11 +17,22 @@ import {
 import type { JoinChoices, RoomEvent, SystemCommand, SystemCommandType, TurnEnd } from './commands.ts';
 import { isLeaderAway, type LobbyEntry, type Participant, type RoomState } from './state.ts';
 
+/** B1: how many people who could speak were pruned from `participants`. */
+const prunedPeople = (s: RoomState): number =>
+  (s.pruned?.spoke.length ?? 0) + Object.values(s.pruned?.silent ?? {}).reduce((a, n) => a + (n ?? 0), 0);
+
 export const MAX_PARTICIPANTS = 100;
 /** Bounds that keep one room's state small (it is committed whole on every change). */
 export const MAX_LOBBY = 50;
 export const MAX_SIGNS = 30;
 export const MAX_NOTES = 500;
+/**
+ * B2: seats one meeting holds at most: present people (at most MAX_PARTICIPANTS) and the seats it
+ * keeps for people who left (B1). Past it, new seats are refused (`meeting.seatsFull`).
+ */
+export const MAX_SEATS = 200;
+/** B1: seats of people who left that wait for their grace period; the oldest is pruned beyond. */
+export const MAX_DEPARTED = 20;
 
 /** A rejected command throws this inside a draft; decide() turns it into a Decision. */
 export class Rejection extends Error {
@@ -154,6 +165,7 @@ export class Draft {
   /** The person is no longer in the meeting (S9). */
   depart(p: Participant, reason: 'left' | 'timedOut' | 'removed'): void {
     p.present = false;
+    p.leftAt = this.now; // B1
     p.connId = null;
     p.disconnectedAt = null;
     this.dequeue(p.id);
@@ -203,7 +215,11 @@ export class Draft {
       coLeader: false,
       // O2: people who can speak are P1, P2... with no gaps; observers (who see each other's
       // names anyway) are numbered apart.
-      label: x.role === 'observer' ? `O${s.participants.filter((q) => q.role === 'observer').length + 1}` : `P${s.participants.filter((q) => q.role !== 'observer').length + 1}`,
+      // B1: pruned seats still count, so no label is given twice.
+      label:
+        x.role === 'observer'
+          ? `O${s.participants.filter((q) => q.role === 'observer').length + (s.pruned?.observers ?? 0) + 1}`
+          : `P${s.participants.filter((q) => q.role !== 'observer').length + prunedPeople(s) + 1}`,
       profile: x.profile ?? null,
       namedToObservers: x.namedToObservers ?? false,
       inAttendance: x.inAttendance ?? false,
@@ -214,6 +230,7 @@ export class Draft {
       checkIn: false,
       feedbackGiven: false,
       concernsSent: 0,
+      leftAt: null,
     };
     s.participants.push(p);
     this.joinRound(p);

@@ -3,7 +3,7 @@
  * S9/L1) that any server's tick may fire. Stores index rooms by `nextDeadline`.
  */
 import type { MeetingSettings, Role } from '@peer-circle/shared';
-import type { FeedbackTally, RoomState } from './state.ts';
+import type { FeedbackTally, Participant, RoomState } from './state.ts';
 
 /**
  * The earliest time at which `tick` would change this room, or null. Stores index rooms by it so
@@ -27,7 +27,41 @@ export function nextDeadline(state: RoomState): number | null {
       if (next === null || at < next) next = at;
     }
   }
+  for (const p of state.participants) {
+    const at = pruneAt(state, p);
+    if (at !== null && (next === null || at < next)) next = at;
+  }
   return next;
+}
+
+/**
+ * B1: a seat kept in the state while the meeting runs, even after its person left: it leads (or
+ * was taken with the leader link), or holds something of the person's that outlives their
+ * presence: a check-in asked for (F9), consent to the attendance list (E4), an observer's notes or
+ * draft (O4, O6).
+ */
+export function keptSeat(state: RoomState, p: Participant): boolean {
+  return (
+    p.role === 'leader' ||
+    p.coLeader ||
+    p.linkRole === 'leader' ||
+    p.checkIn ||
+    p.inAttendance ||
+    state.notes.some((n) => n.authorId === p.id) ||
+    state.recommendations.some((r) => r.authorId === p.id)
+  );
+}
+
+/**
+ * B1: when a seat that is no longer in the meeting is pruned from the state: a removed one at
+ * once, one that left a grace period after leaving (so "Go back in" still finds it); a seat that
+ * timed out is pruned by the tick that times it out. Null: not (yet) to be pruned. Nothing is
+ * pruned once the meeting closed (the closed meeting is deleted whole, E5).
+ */
+export function pruneAt(state: RoomState, p: Participant): number | null {
+  if (state.phase === 'closed' || p.present || keptSeat(state, p)) return null;
+  const leftAt = p.leftAt ?? 0;
+  return p.removed ? leftAt : leftAt + state.settings.graceSeconds * 1000;
 }
 
 /** When a meeting with a planned end warns by itself (rule C4). */

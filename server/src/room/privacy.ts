@@ -129,18 +129,26 @@ export function profileBalance(people: readonly Speaker[], k: number): ProfileBa
   if (totalMs < BALANCE_MIN_TOTAL_MS) return counted(null, 'tooEarly');
   const truth = wordsFor(groups, ms, size, totalMs, people.length);
   const same = (w: Words) => w.crowding === truth.crowding && w.portions.every((p, j) => p === truth.portions[j]);
-  // Swapping a and b keeps every group's size and moves only their two times.
+  // Swapping a and b keeps every group's size and moves only their two times. Only the times
+  // matter, so each group's distinct times are tried once, and a person whose group and time were
+  // already checked is not checked again (B1: a meeting may count thousands who never spoke).
+  const times = groups.map(() => new Set<number>());
+  people.forEach((p, i) => times[of[i]!]!.add(p.speakingMs));
+  const checked = new Set<string>();
   for (let a = 0; a < people.length; a++) {
+    const key = `${of[a]}:${people[a]!.speakingMs}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
     for (let other = 0; other < groups.length; other++) {
       if (other === of[a]) continue;
       let movable = false;
-      for (let b = 0; b < people.length && !movable; b++) {
-        if (of[b] !== other) continue;
+      for (const t of times[other]!) {
         const moved = [...ms];
-        const delta = people[b]!.speakingMs - people[a]!.speakingMs;
+        const delta = t - people[a]!.speakingMs;
         moved[of[a]!]! += delta;
         moved[other]! -= delta;
         movable = same(wordsFor(groups, moved, size, totalMs, people.length));
+        if (movable) break;
       }
       if (!movable) return counted(null, 'withheld');
     }
@@ -152,8 +160,11 @@ export function profileBalance(people: readonly Speaker[], k: number): ProfileBa
 function gini(ms: readonly number[]): number | null {
   const total = ms.reduce((s, x) => s + x, 0);
   if (total === 0) return null;
+  // Σ over all pairs of |a - b|, from the sorted times in O(n log n): the i-th smallest of n is
+  // larger than i - 1 others and smaller than n - i (a meeting may count thousands, B1).
+  const sorted = [...ms].sort((a, b) => a - b);
   let diff = 0;
-  for (const a of ms) for (const b of ms) diff += Math.abs(a - b);
+  sorted.forEach((x, i) => (diff += 2 * (2 * i + 1 - sorted.length) * x));
   return diff / (2 * ms.length * total);
 }
 

@@ -59,6 +59,8 @@ export interface Participant {
   feedbackGiven: boolean;
   /** Anonymous concerns sent (E3): a count for the spam guard, never which. */
   concernsSent: number;
+  /** When the person left the meeting (left, timed out, removed; B1); null while present. */
+  leftAt?: number | null;
 }
 
 /** Someone waiting to be let in (L1). Becomes a Participant when admitted. */
@@ -130,6 +132,21 @@ export interface RoomState {
   concerns: { id: string; text: string }[];
   /** The weekly group this meeting belongs to (G3), if any: its aggregate goes to the group (G7). */
   groupId?: string | null;
+  /** What seats pruned from `participants` left behind (B1): anonymous counts only. */
+  pruned?: PrunedSeats;
+}
+
+/**
+ * B1: the statistics (O3 balance, E6 end chart, E4/E7 counts) still count people whose seats were
+ * pruned, from these anonymous figures: no id, no name, no label, nothing about when.
+ */
+export interface PrunedSeats {
+  /** People who held the stick: profile, speaking time and turns, sorted by speaking time. */
+  spoke: Speaker[];
+  /** People who never held the stick, counted per profile (`none`: not given). */
+  silent: Partial<Record<Profile | 'none', number>>;
+  /** Observers. */
+  observers: number;
 }
 
 /** Has the leader's rights now (F7). */
@@ -266,7 +283,17 @@ export function endView(state: RoomState): EndView {
   };
 }
 
-/** Everyone who could speak, as the statistics see them (O7, E6). */
+/** Everyone who could speak, as the statistics see them (O7, E6); pruned seats too (B1). */
 export function speakers(state: RoomState): Speaker[] {
-  return state.participants.filter(speaks).map((p) => ({ profile: p.profile, speakingMs: p.speakingMs, turns: p.turns }));
+  return [...state.participants.filter(speaks).map((p) => ({ profile: p.profile, speakingMs: p.speakingMs, turns: p.turns })), ...prunedSpeakers(state)];
+}
+
+/** The people who could speak among pruned seats (B1), as the statistics see them. */
+export function prunedSpeakers(state: RoomState): Speaker[] {
+  const pruned = state.pruned;
+  if (!pruned) return [];
+  const silent = Object.entries(pruned.silent).flatMap(([profile, n]) =>
+    Array.from({ length: n ?? 0 }, () => ({ profile: profile === 'none' ? null : (profile as Profile), speakingMs: 0, turns: 0 })),
+  );
+  return [...pruned.spoke.map((x) => ({ ...x })), ...silent];
 }

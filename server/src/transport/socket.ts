@@ -10,6 +10,7 @@
  * made for it, addressed by socket id. So who receives what is exactly the committed state's
  * membership: no Socket.IO room can keep a removed, superseded or lobby connection listening.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import {
   COMMAND_NAMES,
@@ -53,7 +54,23 @@ export interface TransportOptions {
   media?: MediaRequests | null;
   /** Commands per second a socket may send before answers become `rate_limited`. */
   ratePerSecond?: number;
+  /** B3: joins that take a new seat, per client address and window, before `rate_limited`. */
+  joinLimit?: JoinLimit;
+  /**
+   * B3: the client's address from the connection's HTTP request: with a trusted proxy (TRUST_PROXY)
+   * the one it forwarded, as the HTTP API reads it. Default: the connection's own address.
+   */
+  clientAddress?: (req: IncomingMessage) => string;
 }
+
+/** B3: how many joins that take a new seat one address may make per window. */
+export interface JoinLimit {
+  perAddress: number;
+  windowMs: number;
+}
+
+/** B3 defaults: a family or an office behind one address joins well within it; a script does not. */
+export const DEFAULT_JOIN_LIMIT: JoinLimit = { perAddress: 30, windowMs: 60_000 };
 
 /** A refusal: the key's English text, or a more precise English `detail` (errors.ts). */
 const fail = (code: Fail['error']['code'], key: ErrorKey, detail?: string): Fail => ({ ok: false, error: protocolError(code, key, detail) });
@@ -84,12 +101,16 @@ export class Transport {
   readonly #rooms = new Map<string, number>();
   readonly #limiter: RateLimit;
   readonly #mediaLimiter = new RateLimit(MEDIA_RATE.requests, MEDIA_RATE.perMs);
+  /** B3: new seats per client address (per process: each process of a cluster counts its own). */
+  readonly #joinLimiter: RateLimit;
   readonly #pending = new Set<Promise<unknown>>();
 
   constructor(o: TransportOptions) {
     this.#o = o;
     const rate = o.ratePerSecond ?? 20;
     this.#limiter = new RateLimit(rate * 2, 2000);
+    const joins = o.joinLimit ?? DEFAULT_JOIN_LIMIT;
+    this.#joinLimiter = new RateLimit(joins.perAddress, joins.windowMs);
     o.io.on('connection', (socket) => this.#onConnection(socket));
     o.service.onCommitted(({ state, snapshot, events }) => {
       this.#broadcast(state, snapshot);
@@ -179,6 +200,11 @@ export class Transport {
     return seat;
   }
 
+  /** B3: who joins, as far as the limit on new seats is concerned. */
+  #address(socket: AppSocket): string {
+    return this.#o.clientAddress?.(socket.request) ?? socket.handshake.address;
+  }
+
   async #limited(socket: AppSocket): Promise<boolean> {
     return !(await this.#limiter.take(socket.id));
   }
@@ -248,6 +274,8 @@ export class Transport {
     // A lobby connection comes in by joining again with its resume secret once admitted (L1).
     const waiting = socket.data.lobby;
     if (waiting && !p.resume) return fail('conflict', 'join.waitingInLobby');
+    // B3: only joins that may take a new seat count; coming back with the resume secret never does.
+    if (!p.resume && !(await this.#joinLimiter.take(this.#address(socket)))) return fail('rate_limited', 'rateLimit.joins');
     const grant = await service.resolveToken(p.token);
     if (!grant) return fail('not_found', 'link.unknown');
     if (waiting && waiting.meetingId !== grant.meetingId) return fail('conflict', 'join.otherMeeting');

@@ -971,5 +971,7 @@ export const fi = {
     'group.seatLeads': 'Tämä henkilö ohjaa jo ryhmän ohjaajan linkillä.',
     'group.noSchedule': 'Tällä ryhmällä ei ole viikoittaista aikataulua, joten kalenteriin ei ole lisättävää.',
     'group.seatOffline': 'Tämä henkilö ei ole juuri nyt yhteydessä, joten linkki ei tavoita häntä. Yritä uudelleen, kun hän on taas paikalla.',
+    'meeting.seatsFull': 'Tähän tapaamiseen ei mahdu enää uusia ihmisiä. Jos olit täällä jo aiemmin, avaa oma linkkisi uudelleen; muuten kysy vetäjältä.',
+    'rateLimit.joins': 'Verkostasi on juuri liittynyt monta ihmistä. Odota minuutti ja yritä uudelleen.',
   },
 } as const satisfies EnglishTranslation;

@@ -616,6 +616,8 @@ export const lt = {
     'group.seatLeads': 'Šis žmogus jau veda su grupės vedėjo nuoroda.',
     'group.noSchedule': 'Ši grupė neturi savaitinio tvarkaraščio, todėl į kalendorių nėra ką įtraukti.',
     'group.seatOffline': 'Šis žmogus dabar neturi ryšio, todėl nuoroda jo nepasieks. Bandykite dar kartą, kai ryšys atsiras.',
+    'meeting.seatsFull': 'Į šį susitikimą daugiau naujų žmonių priimti nebegalime. Jei jau buvote čia, vėl atidarykite savo nuorodą; jei ne, paklauskite vedėjo.',
+    'rateLimit.joins': 'Iš jūsų tinklo ką tik prisijungė daug žmonių. Palaukite minutę ir bandykite dar kartą.',
   },
   audio: {
     off: 'Šiame serveryje susitikimai vyksta be garso, todėl mikrofono čia įjungti nereikia.',

@@ -594,6 +594,8 @@ export const lv = {
     'group.seatLeads': 'Šis cilvēks jau vada tikšanos ar grupas vadītāja saiti.',
     'group.noSchedule': 'Šai grupai nav iknedēļas grafika, tāpēc kalendāram nav ko pievienot.',
     'group.seatOffline': 'Šim cilvēkam pašlaik nav savienojuma, tāpēc saite viņu nesasniegs. Mēģiniet vēlreiz, kad savienojums būs atjaunots.',
+    'meeting.seatsFull': 'Šajā tikšanās reizē vairs nevar uzņemt jaunus cilvēkus. Ja jau bijāt šeit, atveriet savu saiti vēlreiz; ja ne, jautājiet vadītājam.',
+    'rateLimit.joins': 'No jūsu tīkla tikko pievienojās daudz cilvēku. Lūdzu, pagaidiet minūti un mēģiniet vēlreiz.',
   },
   audio: {
     off: 'Šajā serverī tikšanās notiek bez skaņas, tāpēc mikrofons šeit nav jāieslēdz.',

@@ -610,6 +610,8 @@ export const pl = {
     'group.seatLeads': 'Ta osoba już prowadzi, korzystając z linku osoby prowadzącej grupę.',
     'group.noSchedule': 'Ta grupa nie ma stałego terminu w tygodniu, więc nie ma czego dodać do kalendarza.',
     'group.seatOffline': 'Ta osoba nie jest teraz połączona, więc link do niej nie dotrze. Spróbuj ponownie, gdy wróci.',
+    'meeting.seatsFull': 'To spotkanie nie może już przyjąć nowych osób. Jeśli masz tu już swoje miejsce, otwórz ponownie swój link; jeśli nie, zapytaj osobę prowadzącą.',
+    'rateLimit.joins': 'Z twojej sieci właśnie dołączyło wiele osób. Poczekaj minutę i spróbuj ponownie.',
   },
   audio: {
     off: 'Na tym serwerze spotkania odbywają się bez dźwięku, więc nie trzeba tu włączać mikrofonu.',

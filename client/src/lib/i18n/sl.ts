@@ -614,6 +614,8 @@ export const sl = {
     'group.seatLeads': 'Ta oseba že vodi srečanje s povezavo vodje skupine.',
     'group.noSchedule': 'Ta skupina nima tedenskega urnika, zato v koledar ni česa dodati.',
     'group.seatOffline': 'Ta oseba trenutno ni povezana, zato ji povezave ne moremo poslati. Poskusite znova, ko se vrne.',
+    'meeting.seatsFull': 'To srečanje ne more sprejeti novih ljudi. Če ste bili tu že prej, znova odprite svojo povezavo; sicer vprašajte vodjo.',
+    'rateLimit.joins': 'Iz vašega omrežja se je pravkar pridružilo veliko ljudi. Počakajte minuto in poskusite znova.',
   },
   audio: {
     off: 'Ta strežnik vodi srečanja brez zvoka, zato mikrofona tukaj ni treba vklopiti.',

@@ -78,6 +78,11 @@ export class JoinError extends Error {
 }
 
 const RETRYABLE = new Set<CallError['code']>(['timeout', 'offline', 'rate_limited', 'internal']);
+/**
+ * "The meeting is very busy" (`conflict`, key `meeting.busy`): the server gave up on its own
+ * retries, e.g. while a hundred people reconnect at once. Please try again: not an end.
+ */
+const isBusy = (e: CallError): boolean => e.code === 'conflict' && e.key === 'meeting.busy';
 const FIRST_JOIN_TIMEOUT_MS = 15_000;
 const REJOIN_RETRY_MS = [1_000, 2_000, 5_000, 10_000];
 
@@ -357,21 +362,41 @@ export class RoomConnection {
       return;
     }
 
+    if (res.error.code === 'not_found' && res.error.key === 'join.seatGone' && this.#resume !== undefined) {
+      // B1: the seat was pruned (gone past the grace period): take a new one under the same name
+      // and choices, as the person would by opening the link again.
+      this.#resume = undefined;
+      void this.#join();
+      return;
+    }
+    if (this.#firstJoin && isBusy(res.error)) {
+      // Within the first join's time limit: knock again after a moment.
+      this.#retryJoin();
+      return;
+    }
     if (this.#firstJoin) {
       // Before the first seat there is nothing to restore: the caller decides what to show.
       this.#firstJoin.reject(new JoinError(res.error));
       this.#firstJoin = null;
       return;
     }
-    if (RETRYABLE.has(res.error.code)) {
-      const delay = REJOIN_RETRY_MS[Math.min(this.#rejoinFailures, REJOIN_RETRY_MS.length - 1)]!;
-      this.#rejoinFailures += 1;
-      this.#retryTimer = setTimeout(() => {
-        if (this.#socket.connected) void this.#join();
-      }, delay);
+    if (RETRYABLE.has(res.error.code) || isBusy(res.error)) {
+      this.#retryJoin();
       return;
     }
     this.#end(res.error.code === 'wrong_phase' ? 'closed' : this.#meetingVanished(res.error) ? 'notKept' : 'lost');
+  }
+
+  /**
+   * Joins again after a pause that grows with each failure; randomised by up to half, so that a
+   * hundred pages refused at the same moment do not all come back at the same moment.
+   */
+  #retryJoin(): void {
+    const delay = REJOIN_RETRY_MS[Math.min(this.#rejoinFailures, REJOIN_RETRY_MS.length - 1)]!;
+    this.#rejoinFailures += 1;
+    this.#retryTimer = setTimeout(() => {
+      if (this.#socket.connected) void this.#join();
+    }, delay * (0.5 + Math.random() / 2));
   }
 
   /**

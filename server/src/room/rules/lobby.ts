@@ -4,12 +4,14 @@
  */
 import { leads } from '../state.ts';
 import { NOT_CLOSED, reject, requirePhase, type FamilyHandlers } from '../draft.ts';
+import { makeRoomForSeat } from './seats.ts';
 
 export const lobby: FamilyHandlers<'lobby'> = {
   admit(d, _actor, cmd) {
     requirePhase(d, ['waiting', 'open'], NOT_CLOSED);
     const e = d.findLobby(cmd.participantId);
     if (!e) return reject('not_found', 'lobby.notFound');
+    makeRoomForSeat(d); // B2
     d.admit(e); // L1
   },
 

@@ -2,17 +2,77 @@
  * Seats (rule S9, and L1 for the lobby): taking a seat, restoring it with the resume secret,
  * leaving, dropped connections and their grace period. Joins come from the service, not from a
  * member's command: the service made the id and hashed the secret (the core has no randomness).
- * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1).
+ * Seats of people who are gone are pruned, and a meeting holds a bounded number of them (B1, B2).
+ * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1), tests/unit/bounds.test.ts (B1, B2).
  */
+import type { ParticipantId } from '@peer-circle/shared';
 import type { SystemCommandType } from '../commands.ts';
-import { MAX_LOBBY, reject, type FamilyHandlers, type SystemHandler } from '../draft.ts';
+import { MAX_DEPARTED, MAX_LOBBY, MAX_SEATS, reject, type Draft, type FamilyHandlers, type SystemHandler } from '../draft.ts';
+import { pruneAt } from '../lifecycle.ts';
+import type { Participant } from '../state.ts';
 import { fireClosingDeadlines } from './closing.ts';
 
 export const seats: FamilyHandlers<'seats'> = {
   leave(d, actor) {
     d.depart(actor, 'left');
+    pruneSeats(d); // B1: at most MAX_DEPARTED seats wait
   },
 };
+
+/**
+ * B1: takes a seat out of the state. What the statistics need stays, anonymous: the profile,
+ * speaking time and turns of someone who held the stick, a count per profile of someone who never
+ * did, a count of observers. Nothing else of the seat is kept: no id, name, label or time.
+ */
+function prune(d: Draft, p: Participant): void {
+  const s = d.s;
+  s.participants = s.participants.filter((x) => x.id !== p.id);
+  const pruned = (s.pruned ??= { spoke: [], silent: {}, observers: 0 });
+  if (p.role === 'observer') pruned.observers += 1;
+  else if (p.turns > 0 || p.speakingMs > 0) {
+    pruned.spoke.push({ profile: p.profile, speakingMs: p.speakingMs, turns: p.turns });
+    // Sorted, so the list's order says nothing about who left when.
+    pruned.spoke.sort((a, b) => a.speakingMs - b.speakingMs || a.turns - b.turns || String(a.profile).localeCompare(String(b.profile)));
+  } else {
+    const key = p.profile ?? 'none';
+    pruned.silent[key] = (pruned.silent[key] ?? 0) + 1;
+  }
+  // The round skips people who left (S8); it forgets them here, keeping its place.
+  const round = s.round;
+  if (round) {
+    const i = round.order.indexOf(p.id);
+    if (i >= 0) {
+      round.order.splice(i, 1);
+      if (i < round.index) round.index -= 1;
+    }
+    round.deferred = round.deferred.filter((x) => x !== p.id);
+  }
+  s.signs = s.signs.filter((x) => x.from !== p.id);
+  d.changed = true;
+}
+
+/**
+ * B1: prunes the seats that are due (and `now`, e.g. those that just timed out), and beyond
+ * MAX_DEPARTED seats waiting, the ones that left longest ago. `room` more seats are made free when
+ * the state holds MAX_SEATS (B2), from those waiting, oldest first.
+ */
+function pruneSeats(d: Draft, now: ReadonlySet<ParticipantId> = new Set(), room = 0): void {
+  const s = d.s;
+  const waiting = s.participants
+    .map((p) => ({ p, at: pruneAt(s, p) }))
+    .filter((x): x is { p: Participant; at: number } => x.at !== null)
+    .sort((a, b) => (a.p.leftAt ?? 0) - (b.p.leftAt ?? 0));
+  const over = Math.max(waiting.length - MAX_DEPARTED, s.participants.length + room - MAX_SEATS);
+  waiting.forEach(({ p, at }, i) => {
+    if (i < over || at <= d.now || now.has(p.id)) prune(d, p);
+  });
+}
+
+/** B2: a new seat fits, after pruning what may be pruned; otherwise the join is refused. */
+export function makeRoomForSeat(d: Draft): void {
+  pruneSeats(d, new Set(), 1);
+  if (d.s.participants.length >= MAX_SEATS) reject('conflict', 'meeting.seatsFull');
+}
 
 /** The commands the server issues itself: joins, drops, deadlines. */
 export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
@@ -28,6 +88,7 @@ export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
       d.emit({ type: 'lobbyEntered', participantId: cmd.participantId });
       return;
     }
+    makeRoomForSeat(d); // B1, B2
     const p = d.seat(who);
     d.emit({ type: 'participantJoined', participantId: p.id, role: p.role });
   },
@@ -57,6 +118,7 @@ export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
     }
     const wasPresent = seat.present;
     seat.present = true;
+    seat.leftAt = null;
     seat.connId = cmd.connId;
     seat.disconnectedAt = null;
     if (!wasPresent) d.joinRound(seat);
@@ -95,9 +157,14 @@ export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
     const s = d.s;
     if (fireClosingDeadlines(d)) return;
     const graceMs = s.settings.graceSeconds * 1000;
+    const timedOut = new Set<ParticipantId>();
     for (const p of s.participants) {
-      if (p.present && p.disconnectedAt !== null && p.disconnectedAt + graceMs <= d.now) d.depart(p, 'timedOut'); // S9
+      if (p.present && p.disconnectedAt !== null && p.disconnectedAt + graceMs <= d.now) {
+        d.depart(p, 'timedOut'); // S9
+        timedOut.add(p.id);
+      }
     }
+    pruneSeats(d, timedOut); // B1: dropped past the grace period, or left a grace period ago
     for (const e of [...s.lobby]) {
       if (e.disconnectedAt !== null && e.disconnectedAt + graceMs <= d.now) {
         s.lobby = s.lobby.filter((x) => x.id !== e.id); // L1
