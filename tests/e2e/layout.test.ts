@@ -172,10 +172,10 @@ describe('the room as a leader runs it', () => {
       await shoot(lea, `leader-${size}-light`);
       await shoot(bob, `participant-queued-${size}-light`);
       await shoot(ann, `participant-holding-${size}-light`);
-      for (const p of [lea, bob]) await p.emulateMedia({ colorScheme: 'dark' });
+      for (const p of [lea, bob]) await p.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
       await shoot(lea, `leader-${size}-dark`);
       await shoot(bob, `participant-queued-${size}-dark`);
-      for (const p of [lea, bob]) await p.emulateMedia({ colorScheme: 'light' });
+      for (const p of [lea, bob]) await p.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
       await inFirstScreen(lea, vp.width >= 1000 ? [...leaderEssentials, 'warn-closing'] : leaderEssentials);
       await inFirstScreen(bob, ['lower-hand', 'my-position', 'holder-name']);
       await inFirstScreen(ann, ['release-stick', 'decline-stick']);
