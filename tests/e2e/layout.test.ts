@@ -227,6 +227,14 @@ describe('the room as a leader runs it', () => {
     await saidAndShown(ann, 'my-news', /We’ll come back to you at the end of the round\./);
     await shoot(ann, 'participant-deferred-360x740-light');
 
+    // The closing warning on the phone: the banner comes, the console keeps its buttons in reach.
+    await lea.getByTestId('warn-closing').click();
+    await lea.getByTestId('extend-meeting').waitFor();
+    await ann.getByTestId('closing-warning').waitFor();
+    await inFirstScreen(lea, ['pass-next', 'take-back', 'end-round', 'holder-name']);
+    await shoot(lea, 'leader-closing-360x740-light');
+    await shoot(ann, 'participant-closing-360x740-light');
+
     // "Leave" asks once: "Stay" keeps Dan in, "Yes, leave" lets him go.
     await dan.getByTestId('leave').click();
     await dan.getByTestId('leave-confirm-panel').waitFor();
