@@ -650,6 +650,25 @@ export const en = {
       failed: 'The group could not be deleted: {{message}}',
     },
   },
+  layout: {
+    leaveConfirm: 'Leave the meeting?',
+    leaveYes: 'Yes, leave',
+    leaveNo: 'Stay',
+    positionFirst: 'You’re 1st — you’ll have the stick next.',
+    deferred: 'We’ll come back to you at the end of the round.',
+    tookBack: 'The leader took the stick back.',
+    passedOn: 'The leader passed the stick on to {{name}}.',
+    // Accessible name begins with the visible words (leader.passToSubmit), WCAG 2.5.3.
+    giveStickTo: 'Give the stick to {{name}}',
+    moreTools: 'More tools',
+    tabPeople: 'People',
+    tabSettings: 'Settings',
+    tabInbox: 'Inbox',
+    tabInboxCount: 'Inbox ({{count}})',
+    arrivalSound: 'Play a soft sound when someone arrives',
+    arrivalSoundShort: 'Sound',
+    arrivalSoundHint: 'Only you hear it. This browser remembers your choice.',
+  },
 } as const;
 
 /** The shape every language file has: the same nesting, strings at the leaves. */
