@@ -139,6 +139,10 @@ export const ERRORS = {
   'group.seatLeads': 'That person already leads with the group’s leader link.',
   'group.noSchedule': 'This group has no weekly schedule, so there is no calendar to add.',
   'group.seatOffline': 'That person is not connected right now, so their link cannot reach them. Try again when they are back.',
+
+  // --- a meeting without its leader (F11, F12) -----------------------------------------------
+  'keeper.notLeaderless': 'The meeting has a leader now, so nobody needs to keep the circle.',
+  'keeper.taken': 'Someone already keeps the circle until the leader is back.',
 } as const;
 export type ErrorKey = keyof typeof ERRORS;
 export const ERROR_KEYS = Object.keys(ERRORS) as ErrorKey[];

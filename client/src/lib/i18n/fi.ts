@@ -971,5 +971,7 @@ export const fi = {
     'group.seatLeads': 'Tämä henkilö ohjaa jo ryhmän ohjaajan linkillä.',
     'group.noSchedule': 'Tällä ryhmällä ei ole viikoittaista aikataulua, joten kalenteriin ei ole lisättävää.',
     'group.seatOffline': 'Tämä henkilö ei ole juuri nyt yhteydessä, joten linkki ei tavoita häntä. Yritä uudelleen, kun hän on taas paikalla.',
+    'keeper.notLeaderless': 'Tapaamisella on nyt ohjaaja, joten kenenkään ei tarvitse pitää piiriä koossa.',
+    'keeper.taken': 'Joku pitää jo piiriä koossa, kunnes ohjaaja palaa.',
   },
 } as const satisfies EnglishTranslation;

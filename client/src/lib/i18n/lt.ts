@@ -616,6 +616,8 @@ export const lt = {
     'group.seatLeads': 'Šis žmogus jau veda su grupės vedėjo nuoroda.',
     'group.noSchedule': 'Ši grupė neturi savaitinio tvarkaraščio, todėl į kalendorių nėra ką įtraukti.',
     'group.seatOffline': 'Šis žmogus dabar neturi ryšio, todėl nuoroda jo nepasieks. Bandykite dar kartą, kai ryšys atsiras.',
+    'keeper.notLeaderless': 'Susitikimas dabar turi vedėją, todėl niekam nereikia laikyti rato.',
+    'keeper.taken': 'Kažkas jau laiko ratą, kol vedėjas grįš.',
   },
   audio: {
     off: 'Šiame serveryje susitikimai vyksta be garso, todėl mikrofono čia įjungti nereikia.',

@@ -594,6 +594,8 @@ export const lv = {
     'group.seatLeads': 'Šis cilvēks jau vada tikšanos ar grupas vadītāja saiti.',
     'group.noSchedule': 'Šai grupai nav iknedēļas grafika, tāpēc kalendāram nav ko pievienot.',
     'group.seatOffline': 'Šim cilvēkam pašlaik nav savienojuma, tāpēc saite viņu nesasniegs. Mēģiniet vēlreiz, kad savienojums būs atjaunots.',
+    'keeper.notLeaderless': 'Tikšanās tagad ir vadītājs, tāpēc nevienam nav jātur loks.',
+    'keeper.taken': 'Kāds jau tur loku, līdz vadītājs atgriezīsies.',
   },
   audio: {
     off: 'Šajā serverī tikšanās notiek bez skaņas, tāpēc mikrofons šeit nav jāieslēdz.',

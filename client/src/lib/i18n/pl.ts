@@ -610,6 +610,8 @@ export const pl = {
     'group.seatLeads': 'Ta osoba już prowadzi, korzystając z linku osoby prowadzącej grupę.',
     'group.noSchedule': 'Ta grupa nie ma stałego terminu w tygodniu, więc nie ma czego dodać do kalendarza.',
     'group.seatOffline': 'Ta osoba nie jest teraz połączona, więc link do niej nie dotrze. Spróbuj ponownie, gdy wróci.',
+    'keeper.notLeaderless': 'Spotkanie ma teraz osobę prowadzącą, więc nikt nie musi pilnować kręgu.',
+    'keeper.taken': 'Ktoś już pilnuje kręgu do powrotu osoby prowadzącej.',
   },
   audio: {
     off: 'Na tym serwerze spotkania odbywają się bez dźwięku, więc nie trzeba tu włączać mikrofonu.',

@@ -614,6 +614,8 @@ export const sl = {
     'group.seatLeads': 'Ta oseba že vodi srečanje s povezavo vodje skupine.',
     'group.noSchedule': 'Ta skupina nima tedenskega urnika, zato v koledar ni česa dodati.',
     'group.seatOffline': 'Ta oseba trenutno ni povezana, zato ji povezave ne moremo poslati. Poskusite znova, ko se vrne.',
+    'keeper.notLeaderless': 'Srečanje ima zdaj vodjo, zato nikomur ni treba držati kroga.',
+    'keeper.taken': 'Nekdo že drži krog, dokler se vodja ne vrne.',
   },
   audio: {
     off: 'Ta strežnik vodi srečanja brez zvoka, zato mikrofona tukaj ni treba vklopiti.',
