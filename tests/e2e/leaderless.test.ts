@@ -120,5 +120,10 @@ describe('a group that never freezes, in Chromium', () => {
     await shoot(first, 'superseded-leader', 'session-ended');
     await expect.poll(() => ann.getByTestId('participant').count()).toBe(2);
     await expect.poll(() => second.getByTestId('start-meeting').isVisible()).toBe(true);
+    // "Continue here instead" on the first page takes the seat back (its old secret, the same link).
+    await first.getByTestId('continue-here').click();
+    await inRoom(first);
+    await second.locator('[data-testid="session-ended"][data-reason="superseded"]').waitFor();
+    await expect.poll(() => ann.getByTestId('participant').count()).toBe(2);
   });
 });
