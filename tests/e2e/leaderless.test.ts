@@ -13,6 +13,7 @@ import { testServer } from '../helpers/server.ts';
 import { createMeeting } from '../helpers/client.ts';
 import { holderOf as holder, inRoom, launchChromium, pages } from '../helpers/browser.ts';
 import { scaled } from '../helpers/time.ts';
+import { axeAudit } from '../helpers/axe.ts';
 
 const SHOTS = '/tmp/shots-leaderless';
 let srv: RunningServer;
@@ -73,6 +74,11 @@ describe('a group that never freezes, in Chromium', () => {
     // The offer to keep the circle, as a participant sees it.
     await cat.getByTestId('keep-circle').waitFor();
     await shoot(cat, 'leaderless-offer', 'leaderless');
+    // WCAG AA in both colour schemes, with the banner and the offer on screen.
+    await axeAudit(cat, 'leaderless offer light');
+    await cat.emulateMedia({ colorScheme: 'dark' });
+    await axeAudit(cat, 'leaderless offer dark', SHOTS);
+    await cat.emulateMedia({ colorScheme: 'light' });
 
     // The group keeps passing the stick by itself.
     await cat.getByTestId('raise-hand').click();
