@@ -143,6 +143,8 @@ export const ERRORS = {
   // --- a meeting without its leader (F11, F12) -----------------------------------------------
   'keeper.notLeaderless': 'The meeting has a leader now, so nobody needs to keep the circle.',
   'keeper.taken': 'Someone already keeps the circle until the leader is back.',
+  /** S12: a resume secret the leader link's seat no longer knows: the link was opened elsewhere. */
+  'join.seatElsewhere': 'Your leader seat is open in another browser or on another device now.',
 } as const;
 export type ErrorKey = keyof typeof ERRORS;
 export const ERROR_KEYS = Object.keys(ERRORS) as ErrorKey[];

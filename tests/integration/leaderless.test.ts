@@ -47,8 +47,11 @@ describe('S12 one leader seat per leader link', () => {
     // The new connection leads: its snapshot is the leaders' and its commands work.
     expect(again.latest.audience).toBe('leader');
     expect((await again.call('passStick', { to: ann.me.id })).ok).toBe(true);
-    // The old device's secret was replaced: it cannot take the seat back silently, but its leader link can.
-    const third = await join(tokens.leader, 'Lea', { resume: lea.resume });
+    // The old device's secret was replaced: reconnecting with it does not take the seat back...
+    await expect(join(tokens.leader, 'Lea', { resume: lea.resume })).rejects.toThrow(/not_found/);
+    expect(again.ended).toBeNull();
+    // ...opening the leader link there again does.
+    const third = await join(tokens.leader, 'Lea');
     expect(third.me.id).toBe(lea.me.id);
     await expect.poll(() => again.ended).toBe('superseded');
   });

@@ -287,15 +287,20 @@ describe('S12 one leader seat per leader link', () => {
     r.rejects('lead', { type: 'passStick', to: 'bob' }, 'forbidden');
   });
 
-  it('[S12] a stale secret with the leader link still gives the link\'s seat back', () => {
+  it('[S12] the old device reconnecting with its replaced secret does not take the seat back: it is told the seat is elsewhere', () => {
     const r = open(['ann']);
     leaderJoin(r, 'x', 'n2:phone', 'resume-phone'); // the phone took the seat
+    const before = structuredClone(r.state);
     const d = r.run(null, { type: 'resume', resumeHash: 'resume-lead', role: 'leader', connId: 'n3:laptop', linkHash: 'link-lead' });
-    expect(d.ok).toBe(true);
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.error).toMatchObject({ code: 'not_found', key: 'join.seatElsewhere' });
+    expect(r.state).toEqual(before);
+    // Opening the link there again (no secret) takes it back, on purpose.
+    expect(leaderJoin(r, 'z', 'n3:laptop', 'resume-laptop').ok).toBe(true);
     expect(r.p('lead').connId).toBe('n3:laptop');
-    expect(r.p('lead').resumeHash).toBe('resume-lead');
-    // Without the link, an unknown secret is still unknown.
-    expect(r.run(null, { type: 'resume', resumeHash: 'resume-nobody', role: 'participant', connId: 'n3:x' }).ok).toBe(false);
+    // Without a leader link, an unknown secret is just unknown.
+    const other = r.run(null, { type: 'resume', resumeHash: 'resume-nobody', role: 'participant', connId: 'n3:x' });
+    expect(!other.ok && other.error.key).toBe('join.seatGone');
   });
 
   it('[S12] another leader link (a facilitator\'s, a group\'s) is another seat; participant links stay shared', () => {

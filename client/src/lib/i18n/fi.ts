@@ -973,6 +973,7 @@ export const fi = {
     'group.seatOffline': 'Tämä henkilö ei ole juuri nyt yhteydessä, joten linkki ei tavoita häntä. Yritä uudelleen, kun hän on taas paikalla.',
     'keeper.notLeaderless': 'Tapaamisella on nyt ohjaaja, joten kenenkään ei tarvitse pitää piiriä koossa.',
     'keeper.taken': 'Joku pitää jo piiriä koossa, kunnes ohjaaja palaa.',
+    'join.seatElsewhere': 'Ohjaajan paikkasi on nyt auki toisessa selaimessa tai laitteessa.',
   },
   leaderless: {
     banner: 'Ohjaaja ei ole paikalla, joten ryhmä jatkaa itse.',

@@ -618,6 +618,7 @@ export const lt = {
     'group.seatOffline': 'Šis žmogus dabar neturi ryšio, todėl nuoroda jo nepasieks. Bandykite dar kartą, kai ryšys atsiras.',
     'keeper.notLeaderless': 'Susitikimas dabar turi vedėją, todėl niekam nereikia prižiūrėti rato.',
     'keeper.taken': 'Kažkas jau prižiūri ratą, kol vedėjas grįš.',
+    'join.seatElsewhere': 'Jūsų vedėjo vieta dabar atidaryta kitoje naršyklėje ar kitame įrenginyje.',
   },
   audio: {
     off: 'Šiame serveryje susitikimai vyksta be garso, todėl mikrofono čia įjungti nereikia.',

@@ -596,6 +596,7 @@ export const lv = {
     'group.seatOffline': 'Šim cilvēkam pašlaik nav savienojuma, tāpēc saite viņu nesasniegs. Mēģiniet vēlreiz, kad savienojums būs atjaunots.',
     'keeper.notLeaderless': 'Tikšanās tagad ir vadītājs, tāpēc nevienam nav jāpieskata loks.',
     'keeper.taken': 'Kāds jau pieskata loku, līdz vadītājs atgriezīsies.',
+    'join.seatElsewhere': 'Jūsu vadītāja vieta tagad ir atvērta citā pārlūkā vai ierīcē.',
   },
   audio: {
     off: 'Šajā serverī tikšanās notiek bez skaņas, tāpēc mikrofons šeit nav jāieslēdz.',

@@ -612,6 +612,7 @@ export const pl = {
     'group.seatOffline': 'Ta osoba nie jest teraz połączona, więc link do niej nie dotrze. Spróbuj ponownie, gdy wróci.',
     'keeper.notLeaderless': 'Spotkanie ma teraz osobę prowadzącą, więc nikt nie musi pilnować kręgu.',
     'keeper.taken': 'Ktoś już pilnuje kręgu do powrotu osoby prowadzącej.',
+    'join.seatElsewhere': 'Twoje miejsce osoby prowadzącej jest teraz otwarte w innej przeglądarce lub na innym urządzeniu.',
   },
   audio: {
     off: 'Na tym serwerze spotkania odbywają się bez dźwięku, więc nie trzeba tu włączać mikrofonu.',

@@ -616,6 +616,7 @@ export const sl = {
     'group.seatOffline': 'Ta oseba trenutno ni povezana, zato ji povezave ne moremo poslati. Poskusite znova, ko se vrne.',
     'keeper.notLeaderless': 'Srečanje ima zdaj vodjo, zato nikomur ni treba skrbeti za krog.',
     'keeper.taken': 'Za krog že skrbi nekdo drug, dokler se vodja ne vrne.',
+    'join.seatElsewhere': 'Vaše mesto vodje je zdaj odprto v drugem brskalniku ali na drugi napravi.',
   },
   audio: {
     off: 'Ta strežnik vodi srečanja brez zvoka, zato mikrofona tukaj ni treba vklopiti.',

@@ -2,7 +2,7 @@
  * Seats (rule S9, and L1 for the lobby): taking a seat, restoring it with the resume secret,
  * leaving, dropped connections and their grace period. Joins come from the service, not from a
  * member's command: the service made the id and hashed the secret (the core has no randomness).
- * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1).
+ * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1), tests/unit/leaderless.test.ts (S12, S13).
  */
 import type { Role } from '@peer-circle/shared';
 import type { SystemCommandType } from '../commands.ts';
@@ -25,8 +25,8 @@ function linkSeat(d: Draft, cmd: { role: Role; linkHash?: string | null }): Part
 /**
  * S12: the leader link opened anew gives its seat back with the role the seat has now (after a
  * hand-over, a participant's: the link cannot take the role back), its name and counts. The new
- * secret replaces the old one, so the device that had the seat cannot silently take it back;
- * its connection is told it was superseded. A seat removed (L2) stays removed.
+ * secret replaces the old one, so the device that had the seat cannot take it back by
+ * reconnecting; its connection is told it was superseded. A seat removed (L2) stays removed.
  */
 function reclaim(d: Draft, seat: Participant, cmd: { resumeHash: string; connId: string }): void {
   if (seat.removed || d.s.barred.includes(seat.resumeHash)) reject('forbidden', 'join.barred');
@@ -72,10 +72,10 @@ export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
     }
     const seat = s.participants.find((x) => x.resumeHash === cmd.resumeHash);
     if (!seat) {
-      // S12: a secret the leader link's seat no longer knows (the link was opened on another
-      // device since): the link itself still gives its seat back.
-      const own = linkSeat(d, cmd);
-      if (own) return reclaim(d, own, cmd);
+      // S12: a secret the leader link's seat no longer knows: the link was opened on another
+      // device since. A page that reconnects by itself must not take the seat back silently, so
+      // it is told where the seat went; opening the link again (without the secret) takes it.
+      if (linkSeat(d, cmd)) reject('not_found', 'join.seatElsewhere');
       return reject('not_found', 'join.seatGone');
     }
     // S9, F7: a resume secret needs the link it was issued with; it restores the seat's role
