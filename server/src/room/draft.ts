@@ -169,8 +169,10 @@ export class Draft {
 
   /**
    * F7: when the last connected leader or co-leader drops, the stick returns to the centre and
-   * stays there until a leader is back. decide() runs it after every command, so no command that
-   * may leave the meeting without a leader (leaving, dropping, removal, hand-over...) can forget it.
+   * stays there while one may still come back (their grace period). F11: once nobody who leads
+   * is in the meeting, the group carries on by itself; F12: the keeper's role ends with it.
+   * decide() runs it after every command, so no command that may leave the meeting without a
+   * leader (leaving, dropping, removal, hand-over, a grace period ending...) can forget it.
    */
   guardLeader(wasAway: boolean, wasLeaderless: boolean): void {
     const s = this.s;
