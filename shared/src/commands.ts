@@ -116,6 +116,8 @@ export const COMMANDS = {
   setCoLeader: { schema: z.object({ participantId: id, on: z.boolean() }).strict(), roles: LEADERS, coLeaders: false, family: 'flow', rules: ['F7'] },
   sendSign: { schema: z.object({ kind: field.signKind }).strict(), roles: SPEAKERS, family: 'flow', rules: ['F8'] },
   askCheckIn: { schema: z.object({ on: z.boolean() }).strict(), roles: ['participant'], family: 'flow', rules: ['F9'] },
+  /** "I'll keep the circle until the leader is back" (on), or stepping down (off). */
+  keepCircle: { schema: z.object({ on: z.boolean() }).strict(), roles: ['participant'], family: 'flow', rules: ['F12'] },
 
   // --- lobby and removal (L) ---------------------------------------------------------------------
   admit: { schema: z.object({ participantId: id }).strict(), roles: LEADERS, family: 'lobby', rules: ['L1'] },

@@ -353,6 +353,13 @@ export interface RoomSnapshot {
   leader: LeaderPanel | null;
   observer: ObserverPanel | null;
   end: EndView | null;
+  /**
+   * Open meeting with no leader or co-leader in it any more (left, or gone past the grace
+   * period): the group carries on by itself (rule F11).
+   */
+  leaderless: boolean;
+  /** Who keeps the circle until the leader is back, the interim co-leader (rule F12); null when nobody. */
+  keeper: ParticipantId | null;
 }
 
 export type Audience = 'leader' | 'participant' | 'observer';

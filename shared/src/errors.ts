@@ -145,6 +145,12 @@ export const ERRORS = {
   'meeting.seatsFull': 'This meeting cannot take any more new people. If you were here before, open your own link again; otherwise ask the leader.',
   /** B3: too many new seats from one network address in a short time. */
   'rateLimit.joins': 'Many people have just joined from your network. Please wait a minute and try again.',
+
+  // --- a meeting without its leader (F11, F12) -----------------------------------------------
+  'keeper.notLeaderless': 'The meeting has a leader now, so nobody needs to keep the circle.',
+  'keeper.taken': 'Someone already keeps the circle until the leader is back.',
+  /** S12: a resume secret the leader link's seat no longer knows: the link was opened elsewhere. */
+  'join.seatElsewhere': 'Your leader seat is open in another browser or on another device now.',
 } as const;
 export type ErrorKey = keyof typeof ERRORS;
 export const ERROR_KEYS = Object.keys(ERRORS) as ErrorKey[];

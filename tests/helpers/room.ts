@@ -155,7 +155,7 @@ export class TestRoom {
   }
   /** The snapshot `id` would receive (their audience as it is now). */
   snapFor(id: string): RoomSnapshot {
-    return toSnapshot(this.state, this.now, audienceOf(this.p(id)));
+    return toSnapshot(this.state, this.now, audienceOf(this.p(id), this.state));
   }
   advance(ms: number): void {
     this.now += ms;

@@ -108,6 +108,7 @@ const PAYLOADS: Record<string, object> = {
   setCoLeader: { participantId: 'x', on: true },
   sendSign: { kind: 'hear' },
   askCheckIn: { on: true },
+  keepCircle: { on: true },
   addNote: { scales: { atmosphere: 4 }, text: 'calm' },
   deleteNote: { id: 'x' },
   saveRecommendation: { text: 'A warm meeting.' },
@@ -157,6 +158,11 @@ async function prepare(c: Circle, cmd: string, actor: Member, tokens: Record<Rol
     Object.assign(payload, { id: s.observer!.notes[0]!.id });
   }
   if (cmd === 'publishRecommendation') await c.obs.call('saveRecommendation', { text: 'A warm meeting.' });
+  if (cmd === 'keepCircle' && actor === c.ann) {
+    // F12: someone keeps the circle only once the meeting is leaderless: the leader leaves.
+    await c.leader.call('leave', {});
+    await actor.waitFor((s) => s.leaderless);
+  }
   if (AFTER_CLOSE.has(cmd)) await c.leader.call('closeMeeting', { force: true });
   return payload;
 }

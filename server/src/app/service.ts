@@ -71,6 +71,9 @@ export interface Session {
   connId: string;
 }
 
+/** A link as a join presents it: what it grants, and which link it is (sha256, rule S12). */
+export type JoinGrant = TokenGrant & { linkHash?: string };
+
 /** What the service asks of a `join` (validated at the edge). */
 export type JoinRequest = Omit<Payload<'join'>, 'token' | 'protocolVersion'>;
 
@@ -216,11 +219,12 @@ export class RoomService {
     return null;
   }
 
-  async resolveToken(token: string): Promise<(TokenGrant & { state: RoomState }) | null> {
-    const grant = await this.#grant(sha256(token));
+  async resolveToken(token: string): Promise<(JoinGrant & { state: RoomState }) | null> {
+    const linkHash = sha256(token);
+    const grant = await this.#grant(linkHash);
     if (!grant) return null;
     const state = await this.#store.load(grant.meetingId);
-    return state ? { ...grant, state } : null;
+    return state ? { ...grant, linkHash, state } : null;
   }
 
   async load(meetingId: string): Promise<RoomState | null> {
@@ -231,13 +235,15 @@ export class RoomService {
    * Takes a new seat, or restores one with the resume secret (rule S9); with `leader-admits`, a
    * place in the lobby (L1). The role is the link's (`grant`), never the client's say.
    */
-  async join(grant: TokenGrant, req: JoinRequest, connId: string): Promise<JoinOutcome> {
+  async join(grant: JoinGrant, req: JoinRequest, connId: string): Promise<JoinOutcome> {
     const resume = req.resume ?? newSecret();
     const resumeHash = sha256(resume);
     const { meetingId, role } = grant;
+    // S12: which link it is decides the seat of a leader link (the core chooses the seat).
+    const linkHash = grant.linkHash ?? null;
     const cmd: Command = req.resume
-      ? { type: 'resume', resumeHash, role, connId }
-      : { type: 'join', participantId: newId(), name: req.name, role, resumeHash, connId, profile: req.profile, namedToObservers: req.namedToObservers, inAttendance: req.inAttendance };
+      ? { type: 'resume', resumeHash, role, connId, linkHash }
+      : { type: 'join', participantId: newId(), name: req.name, role, resumeHash, connId, linkHash, profile: req.profile, namedToObservers: req.namedToObservers, inAttendance: req.inAttendance };
     const r = await this.execute(meetingId, { kind: 'system' }, cmd);
     if (!r.ok) return r;
     const place = joinedPlace(r.state, r.events);
@@ -254,7 +260,7 @@ export class RoomService {
     const seat = place.seat;
     // The seat's role as it is now (a handed-over role stays handed over, F7).
     const me = { id: seat.id, role: seat.role };
-    const state = toSnapshot(r.state, this.clock(), audienceOf(seat));
+    const state = toSnapshot(r.state, this.clock(), audienceOf(seat, r.state));
     this.#log.info({ meetingId, participantId: seat.id, role: seat.role, resumed: Boolean(req.resume) }, 'joined');
     return { ok: true, session: { meetingId, participantId: seat.id, role: seat.role, connId }, result: { me, resume, state, lobby: false, mine: mineOf(seat) } };
   }

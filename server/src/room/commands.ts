@@ -18,9 +18,9 @@ export interface JoinChoices {
 /** Commands the server issues on people's behalf or by itself. */
 export type SystemCommand =
   /** A new seat. Id and resume hash are made by the service (the core has no randomness). */
-  | ({ type: 'join'; participantId: ParticipantId; name: string; role: Role; resumeHash: string; connId: string } & JoinChoices)
+  | ({ type: 'join'; participantId: ParticipantId; name: string; role: Role; resumeHash: string; connId: string; linkHash?: string | null } & JoinChoices)
   /** A returning person presenting their resume secret (hashed). */
-  | { type: 'resume'; resumeHash: string; role: Role; connId: string }
+  | { type: 'resume'; resumeHash: string; role: Role; connId: string; linkHash?: string | null }
   | { type: 'disconnect'; participantId: ParticipantId; connId: string }
   /** A server process died: every connection it held is now a dropped connection. */
   | { type: 'nodeLost'; nodeId: string }
@@ -51,6 +51,10 @@ export type RoomEvent =
   | { type: 'agendaChanged' }
   | { type: 'leadershipChanged'; leaderId: ParticipantId | null }
   | { type: 'leaderAway' }
+  /** F11: no leader or co-leader is in the meeting any more; the group carries on by itself. */
+  | { type: 'leaderlessBegan' }
+  /** F12: someone keeps the circle now (or, null, nobody does any more). */
+  | { type: 'keeperChanged'; keeperId: ParticipantId | null }
   | { type: 'signSent'; kind: SignKind }
   | { type: 'checkInChanged' }
   | { type: 'noteAdded' }

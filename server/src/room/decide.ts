@@ -10,7 +10,7 @@
 import { COMMANDS, protocolError, type CommandName, type CommandOf, type ErrorKey, type ProtocolError } from '@peer-circle/shared';
 import { ALLOWED_ROLES, LEADER_ONLY, type Command, type Context, type MemberCommand, type RoomEvent, type SystemCommand } from './commands.ts';
 import { Draft, Rejection, reject, type CommandHandlers } from './draft.ts';
-import { isLeaderAway, type Participant, type RoomState } from './state.ts';
+import { isLeaderAway, isLeaderless, type Participant, type RoomState } from './state.ts';
 import { closing } from './rules/closing.ts';
 import { end } from './rules/end.ts';
 import { flow } from './rules/flow.ts';
@@ -32,17 +32,18 @@ const HANDLERS: CommandHandlers = { ...stick, ...closing, ...seats, ...flow, ...
 export function decide(state: RoomState, cmd: Command, ctx: Context): Decision {
   const d = new Draft(structuredClone(state), ctx.now);
   const wasAway = isLeaderAway(state);
+  const wasLeaderless = isLeaderless(state);
   try {
     if (isMemberCommand(cmd)) {
       if (ctx.actor.kind !== 'member') return refuse('forbidden', 'forbidden.membersOnly');
       const actor = d.find(ctx.actor.participantId);
       if (!actor || !actor.present) return refuse('forbidden', 'join.first');
-      authorise(actor, cmd.type);
+      authorise(actor, cmd.type, d.s.keeper === actor.id);
       run(d, actor, cmd as CommandOf<typeof cmd.type>);
     } else {
       runSystem(d, cmd);
     }
-    d.guardLeader(wasAway); // F7
+    d.guardLeader(wasAway, wasLeaderless); // F7, F11, F12
   } catch (e) {
     if (e instanceof Rejection) return { ok: false, error: e.error };
     throw e;
@@ -65,16 +66,20 @@ function isMemberCommand(cmd: Command): cmd is MemberCommand {
   return Object.hasOwn(COMMANDS, cmd.type);
 }
 
-/** The role matrix; F7: a co-leader has the leader's commands, except those that move the role itself. */
-function authorise(actor: Participant, type: CommandName): void {
+/**
+ * The role matrix; F7: a co-leader has the leader's commands, except those that move the role
+ * itself; F12: so has who keeps the circle, as an interim co-leader.
+ */
+function authorise(actor: Participant, type: CommandName, keeps: boolean): void {
   const allowed: readonly string[] = ALLOWED_ROLES[type];
-  const asCoLeader = actor.coLeader && allowed.includes('leader') && !LEADER_ONLY.has(type);
-  if (!allowed.includes(actor.role) && !asCoLeader) reject('forbidden', forbiddenKey(actor, type, allowed));
+  const coLeads = actor.coLeader || keeps;
+  const asCoLeader = coLeads && allowed.includes('leader') && !LEADER_ONLY.has(type);
+  if (!allowed.includes(actor.role) && !asCoLeader) reject('forbidden', forbiddenKey(actor, type, allowed, coLeads));
 }
 
 /** Says why in the words that fit the person who asked. */
-function forbiddenKey(actor: Participant, type: CommandName, allowed: readonly string[]): ErrorKey {
-  if (LEADER_ONLY.has(type) && actor.coLeader) return 'forbidden.roleLeaderOnly';
+function forbiddenKey(actor: Participant, type: CommandName, allowed: readonly string[], coLeads: boolean): ErrorKey {
+  if (LEADER_ONLY.has(type) && coLeads) return 'forbidden.roleLeaderOnly';
   if (actor.role === 'observer') return 'forbidden.observer';
   if (allowed.includes('observer') && allowed.length === 1) return 'forbidden.observersOnly';
   if (!allowed.includes('leader')) return 'forbidden.participantsOnly';

@@ -15,7 +15,7 @@ import {
   type RuleFamily,
 } from '@peer-circle/shared';
 import type { JoinChoices, RoomEvent, SystemCommand, SystemCommandType, TurnEnd } from './commands.ts';
-import { isLeaderAway, type LobbyEntry, type Participant, type RoomState } from './state.ts';
+import { isLeaderAway, isLeaderless, keeperOf, waitsForLeader, type LobbyEntry, type Participant, type RoomState } from './state.ts';
 
 /** B1: how many people who could speak were pruned from `participants`. */
 const prunedPeople = (s: RoomState): number =>
@@ -125,8 +125,8 @@ export class Draft {
   offerRound(index: number, previousHolderId: ParticipantId | null): void {
     const round = this.s.round;
     if (!round) return;
-    if (isLeaderAway(this.s)) {
-      // F7: without a leader the round waits at the next person; the leader resumes it.
+    if (waitsForLeader(this.s)) {
+      // F7: while the leader may still come back, the round waits at the next person.
       round.index = Math.min(index, round.order.length);
       if (this.s.stick.holderId === null) this.emit({ type: 'stickPassed', holderId: null, previousHolderId });
       return;
@@ -145,7 +145,9 @@ export class Draft {
 
   afterTurnOutsideRound(previousHolderId: ParticipantId | null): void {
     const head = this.s.queue[0];
-    if (this.s.settings.autoPass && head && !isLeaderAway(this.s)) this.give(head.id, previousHolderId);
+    // S5; F11: a leaderless group passes on by itself whatever the setting; F7: not while it waits.
+    const autoPass = this.s.settings.autoPass || isLeaderless(this.s);
+    if (autoPass && head && !waitsForLeader(this.s)) this.give(head.id, previousHolderId);
     else if (this.s.stick.holderId === null) this.emit({ type: 'stickPassed', holderId: null, previousHolderId });
   }
 
@@ -164,8 +166,11 @@ export class Draft {
 
   /** The person is no longer in the meeting (S9). */
   depart(p: Participant, reason: 'left' | 'timedOut' | 'removed'): void {
+    // S13: someone who chose to leave may think again: their queue place waits a grace period.
+    const place = this.s.queue.find((e) => e.id === p.id);
+    p.leftQueue = reason === 'left' && place ? { seq: place.seq, since: place.since } : null;
     p.present = false;
-    p.leftAt = this.now; // B1
+    p.leftAt = this.now; // B1, S13
     p.connId = null;
     p.disconnectedAt = null;
     this.dequeue(p.id);
@@ -175,13 +180,41 @@ export class Draft {
 
   /**
    * F7: when the last connected leader or co-leader drops, the stick returns to the centre and
-   * stays there until a leader is back. decide() runs it after every command, so no command that
-   * may leave the meeting without a leader (leaving, dropping, removal, hand-over...) can forget it.
+   * stays there while one may still come back (their grace period). F11: once nobody who leads
+   * is in the meeting, the group carries on by itself; F12: the keeper's role ends with it.
+   * decide() runs it after every command, so no command that may leave the meeting without a
+   * leader (leaving, dropping, removal, hand-over, a grace period ending...) can forget it.
    */
-  guardLeader(wasAway: boolean): void {
-    if (!isLeaderAway(this.s)) return;
-    if (this.s.stick.holderId !== null) this.finishTurn('spoke');
+  guardLeader(wasAway: boolean, wasLeaderless: boolean): void {
+    const s = this.s;
+    // F12: keeping the circle is for a leaderless meeting only; it ends when a leader is back
+    // (they get everything back), when the keeper is gone, or when the meeting is not open.
+    const keeper = keeperOf(s);
+    if ((s.keeper ?? null) !== null && (!keeper || !keeper.present || !isLeaderless(s))) {
+      s.keeper = null;
+      this.emit({ type: 'keeperChanged', keeperId: null });
+    }
+    if (!isLeaderAway(s)) return;
     if (!wasAway) this.emit({ type: 'leaderAway' });
+    if (waitsForLeader(s)) {
+      if (s.stick.holderId !== null) this.finishTurn('spoke');
+      return;
+    }
+    // F11: nobody leads any more: the group carries on. The speaker keeps the stick.
+    if (!wasLeaderless) this.emit({ type: 'leaderlessBegan' });
+    if (!keeper?.connId) this.carryOn();
+  }
+
+  /**
+   * F11: with nobody to pass it, the stick never lies in the centre while someone waits: a round
+   * offers it to its next person (or completes), otherwise the head of the queue gets it.
+   * Changes nothing when nothing waits, so a command that changed nothing stays unchanged (S3).
+   */
+  carryOn(): void {
+    const s = this.s;
+    if (s.stick.holderId !== null) return;
+    if (s.round) this.offerRound(s.round.index, null);
+    else if (s.queue[0]) this.give(s.queue[0].id, null);
   }
 
   /** A seat the leader may act on: someone in the meeting's list who was not removed. */
@@ -196,7 +229,7 @@ export class Draft {
   }
 
   /** A new seat in the circle (S9 seat order, O2 label). */
-  seat(x: { id: ParticipantId; name: string; role: Role; resumeHash: string; connId: string | null } & JoinChoices): Participant {
+  seat(x: { id: ParticipantId; name: string; role: Role; resumeHash: string; connId: string | null; linkHash?: string | null | undefined } & JoinChoices): Participant {
     const s = this.s;
     if (s.participants.filter((p) => p.present).length >= MAX_PARTICIPANTS) reject('conflict', 'meeting.full');
     s.counter += 1;
@@ -230,7 +263,10 @@ export class Draft {
       checkIn: false,
       feedbackGiven: false,
       concernsSent: 0,
+      // S12: only a leader link's seat is that link's (participant and observer links are shared).
+      linkHash: x.role === 'leader' ? (x.linkHash ?? null) : null,
       leftAt: null,
+      leftQueue: null,
     };
     s.participants.push(p);
     this.joinRound(p);
@@ -243,6 +279,34 @@ export class Draft {
     const p = this.seat({ ...e, profile: e.profile ?? undefined });
     p.disconnectedAt = e.disconnectedAt;
     this.emit({ type: 'participantAdmitted', participantId: p.id, connId: e.connId });
+  }
+
+  /**
+   * S9, S12, S13: the seat is this connection's again (resumed, or its leader link opened anew):
+   * an older connection is superseded; back in the meeting, the person joins a round in progress
+   * and, within the grace period after choosing to leave, gets their queue place back.
+   */
+  restore(seat: Participant, connId: string): void {
+    if (seat.connId !== null && seat.connId !== connId) {
+      this.emit({ type: 'connectionSuperseded', participantId: seat.id, connId: seat.connId });
+    }
+    const wasPresent = seat.present;
+    seat.present = true;
+    seat.connId = connId;
+    seat.disconnectedAt = null;
+    if (!wasPresent) {
+      this.joinRound(seat);
+      const place = seat.leftQueue ?? null;
+      const left = seat.leftAt ?? null;
+      if (place && left !== null && this.now < left + this.s.settings.graceSeconds * 1000 && this.s.phase === 'open' && !this.isQueued(seat.id)) {
+        // Its old number puts it back where it was (S4 order).
+        this.s.queue.push({ id: seat.id, seq: place.seq, since: place.since });
+        this.sortQueue();
+      }
+    }
+    seat.leftAt = null;
+    seat.leftQueue = null;
+    this.emit({ type: 'participantResumed', participantId: seat.id, role: seat.role });
   }
 
   /** S8: late arrivals join the end of a round in progress. */

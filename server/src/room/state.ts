@@ -59,8 +59,18 @@ export interface Participant {
   feedbackGiven: boolean;
   /** Anonymous concerns sent (E3): a count for the spam guard, never which. */
   concernsSent: number;
-  /** When the person left the meeting (left, timed out, removed; B1); null while present. */
+  /**
+   * sha256 of the leader link the seat was taken with (S12: one leader seat per leader link);
+   * null for other links. Optional: states committed before it existed have none.
+   */
+  linkHash?: string | null;
+  /** When the person left the meeting (left, timed out, removed; B1, S13); null while present. */
   leftAt?: number | null;
+  /**
+   * S13: the queue place of someone who chose to leave, so that going back in within the grace
+   * period gives it back. Cleared when they come back.
+   */
+  leftQueue?: { seq: number; since: number } | null;
 }
 
 /** Someone waiting to be let in (L1). Becomes a Participant when admitted. */
@@ -132,6 +142,8 @@ export interface RoomState {
   concerns: { id: string; text: string }[];
   /** The weekly group this meeting belongs to (G3), if any: its aggregate goes to the group (G7). */
   groupId?: string | null;
+  /** F12: who keeps the circle while the meeting is leaderless (optional: older states have none). */
+  keeper?: ParticipantId | null;
   /** What seats pruned from `participants` left behind (B1): anonymous counts only. */
   pruned?: PrunedSeats;
 }
@@ -157,6 +169,30 @@ export function isLeaderAway(state: RoomState): boolean {
   return state.phase === 'open' && !state.participants.some((p) => p.present && p.connId !== null && leads(p));
 }
 
+/**
+ * F11: an open meeting with no leader or co-leader in it any more: they left, or their grace
+ * period ended. The group carries on by itself (someone may keep the circle, F12).
+ */
+export function isLeaderless(state: RoomState): boolean {
+  return state.phase === 'open' && !state.participants.some((p) => p.present && leads(p));
+}
+
+/** F7: the leader (or a co-leader) dropped and is still within the grace period: the meeting waits. */
+export function waitsForLeader(state: RoomState): boolean {
+  return isLeaderAway(state) && !isLeaderless(state);
+}
+
+/** F12: the person keeping the circle, if any. */
+export function keeperOf(state: RoomState): Participant | null {
+  const id = state.keeper ?? null;
+  return id === null ? null : (state.participants.find((p) => p.id === id) ?? null);
+}
+
+/** Has the leader's commands now: the leader, a co-leader, or who keeps the circle (F7, F12). */
+export function leadsIn(state: RoomState, p: Participant): boolean {
+  return leads(p) || (state.keeper ?? null) === p.id;
+}
+
 /** What only this person may know about their own seat (never in a shared snapshot; F9, E2, E3). */
 export function mineOf(p: Participant): { checkIn: boolean; feedbackGiven: boolean; concernsLeft: number } {
   return { checkIn: p.checkIn, feedbackGiven: p.feedbackGiven, concernsLeft: Math.max(0, LIMITS.concernsPerPerson - p.concernsSent) };
@@ -179,10 +215,18 @@ export function joinedPlace(state: RoomState, events: readonly RoomEvent[]): { s
   return null;
 }
 
-/** The audience a member's snapshot is made for. */
-export function audienceOf(p: Participant): Audience {
+/**
+ * Which snapshot a member gets: an audience, or `keeper` (F12): the leaders' snapshot without
+ * what people entrusted to the leader alone (check-ins, concerns, feedback), since nobody chose
+ * the keeper but themselves.
+ */
+export type View = Audience | 'keeper';
+
+/** The snapshot a member's connection is sent (rule O5; F12 for who keeps the circle). */
+export function audienceOf(p: Participant, state: RoomState): View {
   if (p.role === 'observer') return 'observer';
-  return leads(p) ? 'leader' : 'participant';
+  if (leads(p)) return 'leader';
+  return (state.keeper ?? null) === p.id ? 'keeper' : 'participant';
 }
 
 /**
@@ -190,7 +234,8 @@ export function audienceOf(p: Participant): Audience {
  * check-ins, concerns and feedback; observers also their facts, notes and drafts, and see labels
  * instead of names unless people chose otherwise (O2). Nothing private is in another audience's.
  */
-export function toSnapshot(state: RoomState, now: number, audience: Audience = 'participant'): RoomSnapshot {
+export function toSnapshot(state: RoomState, now: number, view: View = 'participant'): RoomSnapshot {
+  const audience: Audience = view === 'keeper' ? 'leader' : view;
   return {
     version: state.version,
     meetingId: state.meetingId,
@@ -221,9 +266,11 @@ export function toSnapshot(state: RoomState, now: number, audience: Audience = '
     agenda: { items: state.agenda.items.map((i) => ({ ...i })), current: state.agenda.current },
     signs: state.signs.filter((x) => x.at + SIGN_FADE_MS > now).map((x) => ({ ...x })),
     leaderAway: isLeaderAway(state),
-    leader: audience === 'leader' ? leaderPanel(state) : null,
+    leader: audience === 'leader' ? leaderPanel(state, view === 'keeper') : null,
     observer: audience === 'observer' ? observerPanel(state) : null,
     end: state.phase === 'closed' ? endView(state) : null,
+    leaderless: isLeaderless(state),
+    keeper: keeperOf(state)?.id ?? null,
   };
 }
 
@@ -237,17 +284,24 @@ export function feedbackAverages(f: FeedbackTally, k: number): { count: number; 
   return { count: f.count, safe: average(f.safe), heard: average(f.heard), useful: average(f.useful) };
 }
 
-function leaderPanel(state: RoomState): LeaderPanel {
+function leaderPanel(state: RoomState, keeper: boolean): LeaderPanel {
   const f = state.feedback;
+  const lobby = state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null }));
+  if (keeper) {
+    // F12: the keeper runs the circle (passing, the lobby) but reads nothing addressed to the leader.
+    return { next: nextTurn(state), passTargets: passTargets(state), lobby, checkIns: [], concerns: [], feedback: { ...feedbackAverages(emptyTally(), minGroupOf(state.settings)), texts: [], minAnswers: minGroupOf(state.settings) } };
+  }
   return {
     next: nextTurn(state),
     passTargets: passTargets(state),
-    lobby: state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null })),
+    lobby,
     checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
     concerns: state.concerns.map((c) => ({ ...c })),
     feedback: { ...feedbackAverages(f, minGroupOf(state.settings)), texts: [...f.texts], minAnswers: minGroupOf(state.settings) },
   };
 }
+
+const emptyTally = (): FeedbackTally => ({ count: 0, safe: { sum: 0, n: 0 }, heard: { sum: 0, n: 0 }, useful: { sum: 0, n: 0 }, texts: [] });
 
 /** Can take the word: everyone but observers (the distribution and balance count them). */
 const speaks = (p: Participant) => p.role !== 'observer';

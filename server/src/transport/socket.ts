@@ -33,7 +33,7 @@ import {
   protocolError,
   type Result,
 } from '@peer-circle/shared';
-import { audienceOf, toSnapshot, type RoomState } from '../room/index.ts';
+import { audienceOf, toSnapshot, type RoomState, type View } from '../room/index.ts';
 import type { ChangeBus, RoomService, Session } from '../app/service.ts';
 import { RateLimit } from '../lib/rate-limit.ts';
 import { socketIdOf, type AppServer, type AppSocket, type LobbySeat } from './session.ts';
@@ -128,16 +128,16 @@ export class Transport {
    * participants' one is the snapshot the service already made for this commit.
    */
   #broadcast(state: RoomState, participantSnapshot: RoomSnapshot): void {
-    const groups = new Map<Audience, string[]>();
+    const groups = new Map<View, string[]>();
     for (const p of state.participants) {
       if (!p.present || p.connId === null) continue;
-      const a = audienceOf(p);
+      const a = audienceOf(p, state);
       const ids = groups.get(a) ?? [];
       ids.push(socketIdOf(p.connId));
       groups.set(a, ids);
     }
     const now = participantSnapshot.serverNow;
-    const viewFor = (a: Audience) => (a === 'participant' ? participantSnapshot : toSnapshot(state, now, a));
+    const viewFor = (a: View) => (a === 'participant' ? participantSnapshot : toSnapshot(state, now, a));
     // Never `to([])`: an empty room list would broadcast to every socket.
     for (const [audience, ids] of groups) if (ids.length > 0) this.#o.io.to(ids).emit('state', viewFor(audience));
   }
@@ -296,7 +296,7 @@ export class Transport {
   /** Asks the service for a seat (S9) or a lobby place (L1), and remembers it on the socket. */
   async #join(
     socket: AppSocket,
-    grant: { meetingId: string; role: Session['role'] },
+    grant: Parameters<RoomService['join']>[0],
     p: Parameters<RoomService['join']>[1],
     connId: string,
   ): Promise<Result<JoinResult>> {

@@ -114,6 +114,7 @@ export class JoinFlow {
     if (this.#joining) return;
     this.#joining = true;
     this.#error = null;
+    let elsewhere = false;
     try {
       const session = await RoomSession.create({
         token: this.#token,
@@ -130,10 +131,14 @@ export class JoinFlow {
       this.#stage = { kind: 'room', info, session };
     } catch (e) {
       if (this.#closed) return;
-      this.#failed(info, e, resume !== undefined);
+      // S12: this leader link's seat is open on another device now, and the person chose to
+      // continue here (or reopened the page): the link itself takes the seat back.
+      elsewhere = resume !== undefined && e instanceof JoinError && e.error.key === 'join.seatElsewhere';
+      if (!elsewhere) this.#failed(info, e, resume !== undefined);
     } finally {
       this.#joining = false;
     }
+    if (elsewhere) await this.#enter(info, name, undefined, choices);
   }
 
   #failed(info: LookupResponse, e: unknown, withResume: boolean): void {

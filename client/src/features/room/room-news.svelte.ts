@@ -124,7 +124,22 @@ export function watchRoom(session: () => RoomSession, announcer: Announcer, news
   whenChanged(
     () => view().snapshot?.leaderAway ?? false,
     (away) => {
-      if (away) announcer.say(t('flow.leaderAway'));
+      if (away && !view().snapshot?.leaderless) announcer.say(t('flow.leaderAway'));
+    },
+  );
+
+  // F11, F12: the group carrying on by itself, who keeps the circle, and the leader's return.
+  whenChanged(
+    () => view().snapshot?.leaderless ?? false,
+    (leaderless) => announcer.say(leaderless ? t('leaderless.announceLeaderless') : t('leaderless.announceLeaderBack')),
+  );
+  whenChanged(
+    () => view().snapshot?.keeper ?? null,
+    (keeper) => {
+      if (keeper === null) return;
+      const name = view().byId.get(keeper)?.name;
+      if (keeper === meId()) announcer.say(t('leaderless.announceYouKeep'));
+      else if (name) announcer.say(t('leaderless.announceKeptBy', { name }));
     },
   );
 

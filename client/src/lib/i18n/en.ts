@@ -669,6 +669,23 @@ export const en = {
     arrivalSoundShort: 'Sound',
     arrivalSoundHint: 'Only you hear it. This browser remembers your choice.',
   },
+  /** A meeting whose leader is gone carries on (rules F11, F12); one seat per leader link (S12). */
+  leaderless: {
+    banner: 'The leader isn’t here, so the group carries on by itself.',
+    bannerHint: 'When the speaker is done, the stick goes to the first person waiting. You can still raise your hand, pass or leave.',
+    offerHint: 'Anyone can keep the circle until the leader is back: pass the stick, start a round, let people in.',
+    offer: 'Keep the circle',
+    keptBy: '{{name}} keeps the circle until the leader is back.',
+    keptByYou: 'You keep the circle until the leader is back. When the leader returns, everything goes back to them.',
+    keeperReconnecting: '{{name}} keeps the circle, but their connection dropped. Someone else can keep it meanwhile.',
+    stepDown: 'Stop keeping the circle',
+    badge: 'keeps the circle',
+    announceLeaderless: 'The leader isn’t here; the group carries on by itself.',
+    announceYouKeep: 'You keep the circle now.',
+    announceKeptBy: '{{name}} keeps the circle now.',
+    announceLeaderBack: 'The leader is back.',
+    supersededLeader: 'Your leader link was opened in another browser or on another device, so your seat continues there and this page has left the meeting. If that wasn’t you, someone else has your leader link.',
+  },
 } as const;
 
 /** The shape every language file has: the same nesting, strings at the leaves. */

@@ -384,6 +384,9 @@ export class RoomConnection {
       this.#retryJoin();
       return;
     }
+    // S12: the leader link's seat went to another device while this page was away: say so
+    // (and offer to continue here) instead of taking it back by reconnecting.
+    if (res.error.key === 'join.seatElsewhere') return this.#end('superseded');
     this.#end(res.error.code === 'wrong_phase' ? 'closed' : this.#meetingVanished(res.error) ? 'notKept' : 'lost');
   }
 

@@ -4,6 +4,7 @@
  */
 import { SIGN_FADE_MS } from '@peer-circle/shared';
 import { MAX_SIGNS, NOT_CLOSED, STICK_CLOSED, reject, requirePhase, type FamilyHandlers } from '../draft.ts';
+import { isLeaderless, keeperOf } from '../state.ts';
 
 export const flow: FamilyHandlers<'flow'> = {
   deferTurn(d, actor) {
@@ -110,5 +111,27 @@ export const flow: FamilyHandlers<'flow'> = {
     if (actor.checkIn === cmd.on) return; // F9
     actor.checkIn = cmd.on;
     d.emit({ type: 'checkInChanged' });
+  },
+
+  /**
+   * F12: while the meeting is leaderless, a participant may keep the circle until the leader is
+   * back, one at a time (a keeper whose connection dropped may be relieved); stepping down is
+   * always allowed. decide()'s leader guard ends the role when a leader is back.
+   */
+  keepCircle(d, actor, cmd) {
+    const s = d.s;
+    const keeps = (s.keeper ?? null) === actor.id;
+    if (!cmd.on) {
+      if (!keeps) return;
+      s.keeper = null;
+      d.emit({ type: 'keeperChanged', keeperId: null });
+      return;
+    }
+    if (keeps) return;
+    requirePhase(d, ['open'], 'meeting.notOpen');
+    if (!isLeaderless(s)) reject('conflict', 'keeper.notLeaderless');
+    if (keeperOf(s)?.connId) reject('conflict', 'keeper.taken');
+    s.keeper = actor.id;
+    d.emit({ type: 'keeperChanged', keeperId: actor.id });
   },
 };

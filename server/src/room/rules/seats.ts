@@ -3,9 +3,10 @@
  * leaving, dropped connections and their grace period. Joins come from the service, not from a
  * member's command: the service made the id and hashed the secret (the core has no randomness).
  * Seats of people who are gone are pruned, and a meeting holds a bounded number of them (B1, B2).
- * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1), tests/unit/bounds.test.ts (B1, B2).
+ * Tests: tests/unit/rules.test.ts (S9), tests/unit/flow.test.ts (L1), tests/unit/bounds.test.ts (B1, B2),
+ * tests/unit/leaderless.test.ts (S12, S13).
  */
-import type { ParticipantId } from '@peer-circle/shared';
+import type { ParticipantId, Role } from '@peer-circle/shared';
 import type { SystemCommandType } from '../commands.ts';
 import { MAX_DEPARTED, MAX_LOBBY, MAX_SEATS, reject, type Draft, type FamilyHandlers, type SystemHandler } from '../draft.ts';
 import { pruneAt } from '../lifecycle.ts';
@@ -74,13 +75,34 @@ export function makeRoomForSeat(d: Draft): void {
   if (d.s.participants.length >= MAX_SEATS) reject('conflict', 'meeting.seatsFull');
 }
 
+/** S12: the seat a leader link was first used for, if this join comes with that link. */
+function linkSeat(d: Draft, cmd: { role: Role; linkHash?: string | null }): Participant | undefined {
+  if (cmd.role !== 'leader' || !cmd.linkHash) return undefined;
+  return d.s.participants.find((p) => p.linkRole === 'leader' && p.linkHash === cmd.linkHash);
+}
+
+/**
+ * S12: the leader link opened anew gives its seat back with the role the seat has now (after a
+ * hand-over, a participant's: the link cannot take the role back), its name and counts. The new
+ * secret replaces the old one, so the device that had the seat cannot take it back by
+ * reconnecting; its connection is told it was superseded. A seat removed (L2) stays removed.
+ */
+function reclaim(d: Draft, seat: Participant, cmd: { resumeHash: string; connId: string }): void {
+  if (seat.removed || d.s.barred.includes(seat.resumeHash)) reject('forbidden', 'join.barred');
+  seat.resumeHash = cmd.resumeHash;
+  d.restore(seat, cmd.connId);
+}
+
 /** The commands the server issues itself: joins, drops, deadlines. */
 export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
   join(d, cmd) {
     const s = d.s;
     if (s.phase === 'closed') reject('wrong_phase', 'join.meetingEnded');
     if (d.find(cmd.participantId) || d.findLobby(cmd.participantId)) reject('conflict', 'join.seatTaken');
-    const who = { id: cmd.participantId, name: cmd.name, role: cmd.role, resumeHash: cmd.resumeHash, connId: cmd.connId, profile: cmd.profile, namedToObservers: cmd.namedToObservers, inAttendance: cmd.inAttendance };
+    // S12: one leader seat per leader link: opened again (any device, no secret) it is that seat.
+    const own = linkSeat(d, cmd);
+    if (own) return reclaim(d, own, cmd);
+    const who = { id: cmd.participantId, name: cmd.name, role: cmd.role, resumeHash: cmd.resumeHash, connId: cmd.connId, linkHash: cmd.linkHash, profile: cmd.profile, namedToObservers: cmd.namedToObservers, inAttendance: cmd.inAttendance };
     if (s.settings.admission === 'leader-admits' && cmd.role !== 'leader') {
       // L1: everyone but leaders waits to be let in.
       if (s.lobby.length >= MAX_LOBBY) reject('conflict', 'lobby.full');
@@ -109,20 +131,17 @@ export const system: { readonly [K in SystemCommandType]: SystemHandler<K> } = {
       return;
     }
     const seat = s.participants.find((x) => x.resumeHash === cmd.resumeHash);
-    if (!seat) return reject('not_found', 'join.seatGone');
+    if (!seat) {
+      // S12: a secret the leader link's seat no longer knows: the link was opened on another
+      // device since. A page that reconnects by itself must not take the seat back silently, so
+      // it is told where the seat went; opening the link again (without the secret) takes it.
+      if (linkSeat(d, cmd)) reject('not_found', 'join.seatElsewhere');
+      return reject('not_found', 'join.seatGone');
+    }
     // S9, F7: a resume secret needs the link it was issued with; it restores the seat's role
     // as it is now (a handed-over role stays handed over).
     if (seat.linkRole !== cmd.role) reject('forbidden', 'join.seatMismatch');
-    if (seat.connId !== null && seat.connId !== cmd.connId) {
-      d.emit({ type: 'connectionSuperseded', participantId: seat.id, connId: seat.connId });
-    }
-    const wasPresent = seat.present;
-    seat.present = true;
-    seat.leftAt = null;
-    seat.connId = cmd.connId;
-    seat.disconnectedAt = null;
-    if (!wasPresent) d.joinRound(seat);
-    d.emit({ type: 'participantResumed', participantId: seat.id, role: seat.role });
+    d.restore(seat, cmd.connId);
   },
 
   disconnect(d, cmd) {
