@@ -88,6 +88,9 @@ describe('a group that never freezes, in Chromium', () => {
     // Ann keeps the circle: everyone sees it, in the banner and in the circle.
     await ann.getByTestId('keep-circle').click();
     await ann.getByTestId('keeper-you').waitFor();
+    // Said to screen readers too.
+    await expect.poll(() => ann.getByTestId('live-polite').textContent()).toContain('You keep the circle now');
+    await expect.poll(() => cat.getByTestId('live-polite').textContent()).toContain('Ann keeps the circle now');
     for (const p of [bob, cat]) {
       await expect.poll(() => p.getByTestId('keeper-name').textContent()).toContain('Ann');
       await expect.poll(() => p.locator('[data-testid="participant"][data-keeper="true"]').getAttribute('data-name')).toBe('Ann');

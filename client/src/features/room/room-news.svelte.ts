@@ -131,7 +131,11 @@ export function watchRoom(session: () => RoomSession, announcer: Announcer, news
   // F11, F12: the group carrying on by itself, who keeps the circle, and the leader's return.
   whenChanged(
     () => view().snapshot?.leaderless ?? false,
-    (leaderless) => announcer.say(leaderless ? t('leaderless.announceLeaderless') : t('leaderless.announceLeaderBack')),
+    (leaderless) => {
+      if (leaderless) announcer.say(t('leaderless.announceLeaderless'));
+      // Not when the meeting simply ended (no longer open, so no longer leaderless).
+      else if (view().snapshot?.phase === 'open') announcer.say(t('leaderless.announceLeaderBack'));
+    },
   );
   whenChanged(
     () => view().snapshot?.keeper ?? null,
