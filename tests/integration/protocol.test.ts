@@ -108,6 +108,7 @@ const PAYLOADS: Record<string, object> = {
   setCoLeader: { participantId: 'x', on: true },
   sendSign: { kind: 'hear' },
   askCheckIn: { on: true },
+  reportConnection: { quality: 'poor' },
   addNote: { scales: { atmosphere: 4 }, text: 'calm' },
   deleteNote: { id: 'x' },
   saveRecommendation: { text: 'A warm meeting.' },

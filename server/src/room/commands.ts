@@ -53,6 +53,7 @@ export type RoomEvent =
   | { type: 'leaderAway' }
   | { type: 'signSent'; kind: SignKind }
   | { type: 'checkInChanged' }
+  | { type: 'connectionReported' }
   | { type: 'noteAdded' }
   | { type: 'noteDeleted' }
   | { type: 'recommendationSaved' }

@@ -55,6 +55,11 @@ export interface Participant {
   waits: number;
   /** Asked the leader to check in after the meeting (F9). */
   checkIn: boolean;
+  /**
+   * Their browser last reported a poor connection (F11). Optional: states stored before it
+   * existed read as "not poor".
+   */
+  poorConnection?: boolean;
   /** Gave the anonymous feedback (E2): only that they did, never what. */
   feedbackGiven: boolean;
   /** Anonymous concerns sent (E3): a count for the spam guard, never which. */
@@ -223,6 +228,8 @@ function leaderPanel(state: RoomState): LeaderPanel {
     passTargets: passTargets(state),
     lobby: state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null })),
     checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
+    // F11: only people here now; a report from someone who left says nothing about the room.
+    poorConnections: state.participants.filter((p) => p.present && p.connId !== null && p.poorConnection === true).map((p) => p.id),
     concerns: state.concerns.map((c) => ({ ...c })),
     feedback: { ...feedbackAverages(f), texts: [...f.texts] },
   };

@@ -29,6 +29,8 @@ export const flow: FamilyHandlers<'flow'> = {
     if (cmd.signsEnabled !== undefined) next.signsEnabled = cmd.signsEnabled;
     if (cmd.admission !== undefined) next.admission = cmd.admission;
     if (cmd.autoPass !== undefined) next.autoPass = cmd.autoPass;
+    // F10: media follows the next snapshot (the stick rule reads this setting), nothing else here.
+    if (cmd.leaderAlwaysHeard !== undefined) next.leaderAlwaysHeard = cmd.leaderAlwaysHeard;
     if (JSON.stringify(next) === JSON.stringify(s.settings)) return;
     s.settings = next;
     if (!next.signsEnabled) s.signs = [];
@@ -110,5 +112,13 @@ export const flow: FamilyHandlers<'flow'> = {
     if (actor.checkIn === cmd.on) return; // F9
     actor.checkIn = cmd.on;
     d.emit({ type: 'checkInChanged' });
+  },
+
+  reportConnection(d, actor, cmd) {
+    const poor = cmd.quality === 'poor';
+    // F11: the same level again is no change (browsers report transitions, and again on reconnect).
+    if ((actor.poorConnection === true) === poor) return;
+    actor.poorConnection = poor;
+    d.emit({ type: 'connectionReported' });
   },
 };
