@@ -1033,7 +1033,7 @@ export const lt = {
     deviceLabel: 'Mikrofonas',
     deviceDefault: 'Įprastas naršyklės mikrofonas',
     deviceUnnamed: 'Mikrofonas {{number}}',
-    meterLabel: 'Kaip garsiai girdi jūsų mikrofonas',
+    meterLabel: 'Jūsų mikrofono garsumas',
     test: 'Išbandyti mikrofoną',
     testHint: 'Įrašo {{seconds}} s ir paleidžia jums atgal. Niekam nieko nesiunčia.',
     testRecording: 'Klausomės… pasakykite kelis žodžius.',

@@ -15,6 +15,9 @@ export class LevelMeter {
   #buffer: Float32Array<ArrayBuffer> | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #track: MediaStreamTrack | null = null;
+  /** The meter listens to its own clone: Chrome feeds a track whose RTP sender is paused
+   * (`replaceTrack(null)`, while I am not heard) as silence to Web Audio, a clone keeps its sound. */
+  #clone: MediaStreamTrack | null = null;
   #closed = false;
 
   static create(): LevelMeter {
@@ -37,7 +40,8 @@ export class LevelMeter {
     try {
       this.#ctx ??= new AudioContext();
       void this.#ctx.resume().catch(() => undefined);
-      this.#source = this.#ctx.createMediaStreamSource(new MediaStream([track]));
+      this.#clone = track.clone();
+      this.#source = this.#ctx.createMediaStreamSource(new MediaStream([this.#clone]));
       this.#analyser = this.#ctx.createAnalyser();
       this.#analyser.fftSize = 1024;
       this.#buffer = new Float32Array(this.#analyser.fftSize);
@@ -67,6 +71,8 @@ export class LevelMeter {
     clearInterval(this.#timer);
     this.#source?.disconnect();
     this.#analyser?.disconnect();
+    this.#clone?.stop();
+    this.#clone = null;
     this.#source = null;
     this.#analyser = null;
     this.#buffer = null;

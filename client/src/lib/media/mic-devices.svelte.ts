@@ -3,7 +3,7 @@
  * remembered per browser in localStorage. A remembered device that is gone (unplugged headset)
  * falls back to the browser's default without a word of error. Rune class (CONVENTIONS 9).
  */
-const STORAGE_KEY = 'peerCircle.micDevice';
+const STORAGE_KEY = 'peer-circle.mic';
 
 export interface MicDevice {
   deviceId: string;
