@@ -251,18 +251,33 @@ describe('can anyone hear me', () => {
     const other = options.at(-1)!;
     await select.selectOption(other);
     expect(await ann.evaluate(() => localStorage.getItem('peer-circle.mic'))).toBe(other);
-    // Still one producer, still on (the track was swapped in place).
+    // Still one producer, still on (the track was swapped in place), and the meter follows it.
+    const producerBefore = (await media(ann)).producerId;
     await expect.poll(async () => (await media(ann)).micOn).toBe(true);
+    await expect.poll(async () => Number(await ann.getByTestId('mic-meter').getAttribute('data-level')), { timeout: scaled(5_000) }).toBeGreaterThan(0);
+    expect((await media(ann)).producerId).toBe(producerBefore);
     await shoot(ann, 'mic-setup', '[data-testid="mic-setup"]');
 
     // Remembered in this browser: a new page of the same browser shows the same choice.
     const again = await ann.context().newPage();
     await again.goto(m.links.participant);
     await again.evaluate(() => localStorage.getItem('peer-circle.mic')).then((v) => expect(v).toBe(other));
-    // A remembered device that is gone falls back to the default without an error.
-    await again.evaluate(() => localStorage.setItem('peer-circle.mic', 'gone-device'));
     await again.close();
     await ann.context().close();
+
+    // A remembered microphone that is gone (unplugged) falls back to the browser's usual one.
+    const dan = await joinAs(m.links.participant, 'Dan', {
+      init: () => {
+        localStorage.setItem('peer-circle.mic', 'unplugged-headset');
+        (window as unknown as { __gumCalls: number }).__gumCalls = 0;
+      },
+    });
+    expect(await dan.getByTestId('mic-device').inputValue()).toBe('');
+    await dan.getByTestId('mic-on').click();
+    await dan.getByTestId('mic-off').waitFor();
+    expect(await dan.getByTestId('mic-error').count()).toBe(0);
+    await expect.poll(async () => (await media(dan)).producerId, { timeout: scaled(10_000) }).not.toBeNull();
+    await dan.context().close();
     lea.close();
   });
 

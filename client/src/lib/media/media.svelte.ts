@@ -95,7 +95,8 @@ export class MediaSession {
   #recv: Transport | null = null;
   #send: Transport | null = null;
   #producer: Producer | null = null;
-  #track: MediaStreamTrack | null = null;
+  // Reactive so the level meter follows a switched microphone.
+  #track = $state.raw<MediaStreamTrack | null>(null);
   readonly #playbacks = new Map<string, Playback>();
   /** producerState that arrived before `produce()` resolved. */
   readonly #earlyProducerStates = new Map<string, boolean>();
