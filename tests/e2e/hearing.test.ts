@@ -298,6 +298,39 @@ describe('can anyone hear me', () => {
     lea.close();
   });
 
+  it('[F11] a weak connection measured by the page: a plain sentence for the person, a mark for the leader', async () => {
+    const m = await createMeeting(srv.url, { title: 'Weak line' });
+    const lea = await joinAs(m.links.leader, 'Lea');
+    // The loopback never loses a packet: the page's getStats is made to report 900 ms of round
+    // trip on demand (everything else about it is real), as a congested mobile link would.
+    const eve = await joinAs(m.links.participant, 'Eve', {
+      init: () => {
+        const original = RTCPeerConnection.prototype.getStats;
+        RTCPeerConnection.prototype.getStats = async function (this: RTCPeerConnection, ...args: unknown[]) {
+          const report = (await (original as (...a: unknown[]) => Promise<RTCStatsReport>).apply(this, args)) as RTCStatsReport;
+          if (!(window as unknown as { __weak?: boolean }).__weak) return report;
+          const entries = new Map<string, unknown>(report as unknown as Map<string, unknown>);
+          entries.set('weak-pair', { id: 'weak-pair', type: 'candidate-pair', state: 'succeeded', nominated: true, currentRoundTripTime: 0.9 });
+          return entries as unknown as RTCStatsReport;
+        };
+      },
+    });
+    const eveId = await idOf(lea, 'Eve');
+    expect(await eve.getByTestId('connection-quality').getAttribute('data-level')).toBe('good');
+    await eve.evaluate(() => ((window as unknown as { __weak?: boolean }).__weak = true));
+    await eve.locator('[data-testid="connection-quality"][data-level="poor"]').waitFor({ timeout: scaled(15_000) });
+    expect(await eve.getByTestId('connection-quality').innerText()).toMatch(/connection is weak/);
+    const mark = lea.locator(`[data-testid="participant"][data-participant-id="${eveId}"] [data-testid="poor-connection"]`);
+    await mark.waitFor({ timeout: scaled(10_000) });
+    await shoot(eve, 'own-connection-poor', '[data-testid="connection-quality"]');
+    await shoot(lea, 'leader-poor-mark', `[data-participant-id="${eveId}"]`);
+    // Better again: after three good samples both go away.
+    await eve.evaluate(() => ((window as unknown as { __weak?: boolean }).__weak = false));
+    await mark.waitFor({ state: 'detached', timeout: scaled(20_000) });
+    expect(await eve.getByTestId('connection-quality').getAttribute('data-level')).toBe('good');
+    for (const p of [lea, eve]) await p.context().close();
+  });
+
   it('[F11] the leader sees a mark next to a person whose connection is poor; nobody else does', async () => {
     const m = await createMeeting(srv.url, { title: 'Weak links' });
     const lea = await joinAs(m.links.leader, 'Lea');
