@@ -13,6 +13,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { axeAudit } from '../helpers/axe.ts';
 import { createMeeting, Member } from '../helpers/client.ts';
 import { NodePeer, sleep } from '../helpers/media.ts';
 import { scaled } from '../helpers/time.ts';
@@ -143,6 +144,9 @@ describe('can anyone hear me', () => {
     await ann.evaluate(() => window.scrollTo(0, 0));
     await shoot(ann, 'holder-mic-off', '[data-testid="holder-mic-prompt"]');
     await shoot(bob, 'listener-mark-off-dark');
+    // WCAG 2.2 AA with the prompt (light) and the mark (dark) on screen.
+    await axeAudit(ann, 'holder mic prompt');
+    await axeAudit(bob, 'listener mic mark, dark');
 
     // Turned on from the card: the prompt goes, she is heard, and Bob's mark says so.
     await ann.getByTestId('holder-mic-on').click();
@@ -257,6 +261,7 @@ describe('can anyone hear me', () => {
     await expect.poll(async () => Number(await ann.getByTestId('mic-meter').getAttribute('data-level')), { timeout: scaled(5_000) }).toBeGreaterThan(0);
     expect((await media(ann)).producerId).toBe(producerBefore);
     await shoot(ann, 'mic-setup', '[data-testid="mic-setup"]');
+    await axeAudit(ann, 'mic picker and meter');
 
     // Remembered in this browser: a new page of the same browser shows the same choice.
     const again = await ann.context().newPage();
@@ -294,6 +299,7 @@ describe('can anyone hear me', () => {
     await ona.getByTestId('holder-mic-on').click();
     await ona.getByTestId('mic-device').waitFor();
     await shoot(ona, 'lt-dark-mic-setup', '[data-testid="mic-setup"]');
+    await axeAudit(ona, 'mic picker and meter, lt, dark');
     await ona.context().close();
     lea.close();
   });
@@ -324,6 +330,8 @@ describe('can anyone hear me', () => {
     await mark.waitFor({ timeout: scaled(10_000) });
     await shoot(eve, 'own-connection-poor', '[data-testid="connection-quality"]');
     await shoot(lea, 'leader-poor-mark', `[data-participant-id="${eveId}"]`);
+    await axeAudit(eve, 'own weak connection');
+    await axeAudit(lea, 'leader weak-connection mark');
     // Better again: after three good samples both go away.
     await eve.evaluate(() => ((window as unknown as { __weak?: boolean }).__weak = false));
     await mark.waitFor({ state: 'detached', timeout: scaled(20_000) });
