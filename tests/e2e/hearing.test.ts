@@ -165,6 +165,36 @@ describe('can anyone hear me', () => {
     lea.close();
   });
 
+  it('a holder whose microphone is on but whose sound stops arriving is marked "no sound arriving", and "on" again when it comes back', async () => {
+    const m = await createMeeting(srv.url, { title: 'Silent line' });
+    const lea = await Member.join(srv.url, m.tokens.leader, 'Lea');
+    await lea.call('startMeeting', {});
+    const zed = await joinAs(m.links.participant, 'Zed');
+    const bob = await joinAs(m.links.participant, 'Bob');
+    const zedId = await idOf(bob, 'Zed');
+    await zed.getByTestId('mic-on').click();
+    await zed.getByTestId('mic-off').waitFor();
+    await bob.getByTestId(`volume-${zedId}`).waitFor();
+    expect(await lea.call('passStick', { to: zedId })).toEqual({ ok: true });
+    await expect.poll(async () => (await media(zed)).heard, { timeout: scaled(10_000) }).toBe(true);
+    await bob.locator('[data-testid="holder-mic"][data-state="on"]').waitFor();
+    // The path to Bob breaks while the SFU still forwards Zed (as a stuck network path would):
+    // his consumer at Bob is paused on the server, which Bob's page is not told about.
+    const bobId = await idOf(bob, 'Bob');
+    const consumers = [...srv.media!.meeting(m.meetingId)!.peer(bobId)!.consumers()];
+    expect(consumers).toHaveLength(1);
+    await consumers[0]!.pause();
+    // His microphone is on, but nothing reaches Bob: after 3 s Bob's page says so.
+    await bob.locator('[data-testid="holder-mic"][data-state="noAudio"]').waitFor({ timeout: scaled(15_000) });
+    expect(await bob.getByTestId('holder-mic').innerText()).toMatch(/no sound arriving/i);
+    expect(await bob.getByTestId('holder-mic').getAttribute('aria-label')).toContain('Zed');
+    await shoot(bob, 'listener-no-sound');
+    await consumers[0]!.resume();
+    await bob.locator('[data-testid="holder-mic"][data-state="on"]').waitFor({ timeout: scaled(15_000) });
+    for (const p of [zed, bob]) await p.context().close();
+    lea.close();
+  });
+
   it('[A14] a quiet speaker (about -67 dBov) lights the speaking ring on the listeners\' pages', async () => {
     const m = await createMeeting(srv.url, { title: 'Quiet voices' });
     const lea = await Member.join(srv.url, m.tokens.leader, 'Lea');
