@@ -652,7 +652,7 @@ export const en = {
   },
   hearing: {
     holderMicOff: "Your microphone is off: the group can't hear you",
-    holderMicOffHint: 'Turn it on to speak. If you would rather not speak now, passing is fine.',
+    holderMicOffHint: 'Turn it on when you want to speak.',
     mark: {
       on: 'mic on',
       off: 'mic off',

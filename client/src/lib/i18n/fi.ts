@@ -974,7 +974,7 @@ export const fi = {
   },
   hearing: {
     holderMicOff: 'Mikrofonisi on pois päältä: ryhmä ei kuule sinua',
-    holderMicOffHint: 'Laita se päälle, niin voit puhua. Jos et halua puhua nyt, ohittaa saa aina.',
+    holderMicOffHint: 'Laita se päälle, kun haluat puhua.',
     mark: {
       on: 'mikrofoni päällä',
       off: 'mikrofoni pois',

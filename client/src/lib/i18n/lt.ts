@@ -1016,7 +1016,7 @@ export const lt = {
   },
   hearing: {
     holderMicOff: 'Jūsų mikrofonas išjungtas: grupė jūsų negirdi',
-    holderMicOffHint: 'Įjunkite jį, kad galėtumėte kalbėti. Jei dabar nenorite kalbėti, praleisti visada galima.',
+    holderMicOffHint: 'Įjunkite jį, kai norėsite kalbėti.',
     mark: {
       on: 'mikrofonas įjungtas',
       off: 'mikrofonas išjungtas',

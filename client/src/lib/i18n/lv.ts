@@ -983,7 +983,7 @@ export const lv = {
   },
   hearing: {
     holderMicOff: 'Jūsu mikrofons ir izslēgts: grupa jūs nedzird',
-    holderMicOffHint: 'Ieslēdziet to, lai runātu. Ja tagad negribat runāt, izlaist vienmēr drīkst.',
+    holderMicOffHint: 'Ieslēdziet to, kad gribat runāt.',
     mark: {
       on: 'mikrofons ieslēgts',
       off: 'mikrofons izslēgts',

@@ -1011,7 +1011,7 @@ export const pl = {
   },
   hearing: {
     holderMicOff: 'Twój mikrofon jest wyłączony: grupa cię nie słyszy',
-    holderMicOffHint: 'Włącz go, żeby mówić. Jeśli wolisz teraz nie mówić, możesz spasować.',
+    holderMicOffHint: 'Włącz go, gdy zechcesz mówić.',
     mark: {
       on: 'mikrofon włączony',
       off: 'mikrofon wyłączony',

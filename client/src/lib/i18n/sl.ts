@@ -1013,7 +1013,7 @@ export const sl = {
   },
   hearing: {
     holderMicOff: 'Vaš mikrofon je izklopljen: skupina vas ne sliši',
-    holderMicOffHint: 'Vklopite ga, da boste lahko govorili. Če zdaj ne želite govoriti, lahko preskočite.',
+    holderMicOffHint: 'Vklopite ga, ko boste želeli govoriti.',
     mark: {
       on: 'mikrofon vklopljen',
       off: 'mikrofon izklopljen',
