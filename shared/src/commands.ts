@@ -11,7 +11,7 @@
  * (a link, a name and maybe a resume secret become a seat), with its own schema in protocol.ts.
  */
 import { z } from 'zod';
-import type { Role } from './domain.ts';
+import { CONNECTION_QUALITIES, type ConnectionQuality, type Role } from './domain.ts';
 import type { PayloadIssues } from './errors.ts';
 import { LIMITS, field } from './fields.ts';
 
@@ -98,11 +98,12 @@ export const COMMANDS = {
         signsEnabled: z.boolean().optional(),
         admission: field.admission.optional(),
         autoPass: z.boolean().optional(),
+        leaderAlwaysHeard: z.boolean().optional(),
       })
       .strict(),
     roles: LEADERS,
     family: 'flow',
-    rules: ['F3', 'F6'],
+    rules: ['F3', 'F6', 'F10'],
   },
   setRules: { schema: z.object({ rules: field.rulesList }).strict(), roles: LEADERS, family: 'flow', rules: ['F5'] },
   setAgenda: {
@@ -118,6 +119,12 @@ export const COMMANDS = {
   askCheckIn: { schema: z.object({ on: z.boolean() }).strict(), roles: ['participant'], family: 'flow', rules: ['F9'] },
   /** "I'll keep the circle until the leader is back" (on), or stepping down (off). */
   keepCircle: { schema: z.object({ on: z.boolean() }).strict(), roles: ['participant'], family: 'flow', rules: ['F12'] },
+  reportConnection: {
+    schema: z.object({ quality: z.enum(CONNECTION_QUALITIES as [ConnectionQuality, ...ConnectionQuality[]]) }).strict(),
+    roles: ['leader', 'participant', 'observer'],
+    family: 'flow',
+    rules: ['F13'],
+  },
 
   // --- lobby and removal (L) ---------------------------------------------------------------------
   admit: { schema: z.object({ participantId: id }).strict(), roles: LEADERS, family: 'lobby', rules: ['L1'] },

@@ -57,6 +57,14 @@ export const Admission = {
 export type Admission = (typeof Admission)[keyof typeof Admission];
 export const ADMISSIONS = Object.values(Admission) as readonly Admission[];
 
+/** How a person's own browser judges its connection, coarsely (rule F13; docs/media.md). */
+export const ConnectionQuality = {
+  good: 'good',
+  poor: 'poor',
+} as const;
+export type ConnectionQuality = (typeof ConnectionQuality)[keyof typeof ConnectionQuality];
+export const CONNECTION_QUALITIES = Object.values(ConnectionQuality) as readonly ConnectionQuality[];
+
 /** Optional profile given at joining, only ever counted (attendance, balance of the word). */
 export const Profile = {
   livedExperience: 'lived-experience',
@@ -216,6 +224,8 @@ export interface LeaderPanel {
    * and texts that link nobody.
    */
   feedback: { count: number; safe: number | null; heard: number | null; useful: number | null; texts: string[]; minAnswers: number };
+  /** People present whose own browser last reported a poor connection (rule F13), circle order. */
+  poorConnections: ParticipantId[];
 }
 
 export interface ObserverNote {

@@ -27,6 +27,8 @@ export const CreateMeetingBody = z
     shareTimerMinutes: shareTimer.optional(),
     admission: admission.optional(),
     signsEnabled: z.boolean().optional(),
+    /** The leader (and co-leaders) may be heard without the stick, to facilitate (A5, F10; default true). */
+    leaderAlwaysHeard: z.boolean().optional(),
     /** The meeting's language (default 'en'): invitations, default rules and the attendance CSV. */
     language: z.enum(LANGUAGES as [Language, ...Language[]]).optional(),
     /** The agenda's items, in order (rule F4); used to open a meeting again in one step. */

@@ -109,6 +109,7 @@ const PAYLOADS: Record<string, object> = {
   sendSign: { kind: 'hear' },
   askCheckIn: { on: true },
   keepCircle: { on: true },
+  reportConnection: { quality: 'poor' },
   addNote: { scales: { atmosphere: 4 }, text: 'calm' },
   deleteNote: { id: 'x' },
   saveRecommendation: { text: 'A warm meeting.' },

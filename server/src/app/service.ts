@@ -184,7 +184,7 @@ export class RoomService {
         closingWarningMinutes: body.closingWarningMinutes ?? 5,
         autoPass: body.autoPass ?? false,
         rules: body.rules ?? [...LOCALE_DATA[language].defaultRules],
-        leaderAlwaysHeard: true,
+        leaderAlwaysHeard: body.leaderAlwaysHeard ?? true,
         graceSeconds: this.#opts.graceSeconds,
         durationMinutes: body.durationMinutes ?? null,
         shareTimerMinutes: body.shareTimerMinutes ?? null,

@@ -65,8 +65,12 @@ export interface MeetingMediaOptions {
 
 type MeetingEvents = { closed: [] };
 
-/** Quieter than this (dBov) counts as silence for the speaking indicator. */
-const LEVEL_THRESHOLD_DBOV = -70;
+/**
+ * Quieter than this (dBov) counts as silence (A14). Low on purpose: a quiet speaker on a far
+ * phone microphone arrives around -65..-72 dBov; whether that is speech is the page's call
+ * (client/src/lib/media/speaking.ts, with hysteresis). Only forwarded voices are reported (A13).
+ */
+const LEVEL_THRESHOLD_DBOV = -80;
 
 const isBadInput = (err: unknown) =>
   err instanceof TypeError || (err instanceof Error && err.name === 'UnsupportedError');

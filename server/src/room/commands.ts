@@ -57,6 +57,7 @@ export type RoomEvent =
   | { type: 'keeperChanged'; keeperId: ParticipantId | null }
   | { type: 'signSent'; kind: SignKind }
   | { type: 'checkInChanged' }
+  | { type: 'connectionReported' }
   | { type: 'noteAdded' }
   | { type: 'noteDeleted' }
   | { type: 'recommendationSaved' }

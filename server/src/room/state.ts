@@ -55,6 +55,11 @@ export interface Participant {
   waits: number;
   /** Asked the leader to check in after the meeting (F9). */
   checkIn: boolean;
+  /**
+   * Their browser last reported a poor connection (F13). Optional: states stored before it
+   * existed read as "not poor".
+   */
+  poorConnection?: boolean;
   /** Gave the anonymous feedback (E2): only that they did, never what. */
   feedbackGiven: boolean;
   /** Anonymous concerns sent (E3): a count for the spam guard, never which. */
@@ -287,15 +292,19 @@ export function feedbackAverages(f: FeedbackTally, k: number): { count: number; 
 function leaderPanel(state: RoomState, keeper: boolean): LeaderPanel {
   const f = state.feedback;
   const lobby = state.lobby.map((e) => ({ id: e.id, name: e.name, role: e.role, since: e.since, connected: e.connId !== null }));
+  // F13: only people here now; a report from someone who left says nothing about the room.
+  const poorConnections = state.participants.filter((p) => p.present && p.connId !== null && p.poorConnection === true).map((p) => p.id);
   if (keeper) {
-    // F12: the keeper runs the circle (passing, the lobby) but reads nothing addressed to the leader.
-    return { next: nextTurn(state), passTargets: passTargets(state), lobby, checkIns: [], concerns: [], feedback: { ...feedbackAverages(emptyTally(), minGroupOf(state.settings)), texts: [], minAnswers: minGroupOf(state.settings) } };
+    // F12: the keeper runs the circle (passing, the lobby, who may be hard to hear: F13) but reads
+    // nothing addressed to the leader.
+    return { next: nextTurn(state), passTargets: passTargets(state), lobby, poorConnections, checkIns: [], concerns: [], feedback: { ...feedbackAverages(emptyTally(), minGroupOf(state.settings)), texts: [], minAnswers: minGroupOf(state.settings) } };
   }
   return {
     next: nextTurn(state),
     passTargets: passTargets(state),
     lobby,
     checkIns: state.participants.filter((p) => p.checkIn).map((p) => p.id),
+    poorConnections,
     concerns: state.concerns.map((c) => ({ ...c })),
     feedback: { ...feedbackAverages(f, minGroupOf(state.settings)), texts: [...f.texts], minAnswers: minGroupOf(state.settings) },
   };

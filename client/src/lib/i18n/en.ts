@@ -686,6 +686,34 @@ export const en = {
     announceLeaderBack: 'The leader is back.',
     supersededLeader: 'Your leader link was opened in another browser or on another device, so your seat continues there and this page has left the meeting. If that wasn’t you, someone else has your leader link.',
   },
+  hearing: {
+    holderMicOff: "Your microphone is off: the group can't hear you",
+    holderMicOffHint: 'Turn it on when you want to speak.',
+    mark: {
+      on: 'mic on',
+      off: 'mic off',
+      noAudio: 'no sound arriving',
+    },
+    markLabel: {
+      on: "{{name}}'s microphone is on",
+      off: "{{name}}'s microphone is off: nobody can hear them yet",
+      noAudio: "{{name}}'s microphone is on, but no sound is reaching you",
+    },
+    leaderHeardHint: 'As the leader, others hear you whenever your microphone is on, so you can guide the group. You can change this in the settings.',
+    leaderAlwaysHeard: 'The leader is heard without holding the stick',
+    leaderAlwaysHeardHint: 'Lets the leader welcome people and guide the group at any time. Turn it off if the leader should speak only with the stick, like everyone else.',
+    deviceLabel: 'Microphone',
+    deviceDefault: "The browser's usual microphone",
+    deviceUnnamed: 'Microphone {{number}}',
+    meterLabel: 'How loud your microphone is',
+    test: 'Test my microphone',
+    testHint: 'Records {{seconds}} seconds and plays them back to you. Nothing is sent to anyone.',
+    testRecording: 'Listening… say a few words.',
+    testPlaying: 'Playing it back to you…',
+    testFailed: 'The test did not work. Check that the browser may use the microphone, then try again.',
+    qualityPoor: 'Your connection is weak right now: others may hear you break up. Moving closer to the Wi-Fi or closing other apps can help.',
+    poorMark: 'weak connection',
+  },
 } as const;
 
 /** The shape every language file has: the same nesting, strings at the leaves. */

@@ -16,6 +16,7 @@ import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, RtpCapabilities, RtpParameters, Transport } from 'mediasoup-client/types';
 import type { MediaResetReason, NewConsumerInfo, ParticipantId, SpeakingLevel, TransportInfo } from '@peer-circle/shared';
 import { call, type AppSocket } from '../net/socket.ts';
+import { nextSpeaking } from './speaking.ts';
 
 export const MediaStatus = {
   idle: 'idle',
@@ -49,8 +50,6 @@ export interface MediaSessionOptions {
   exposeStats?: boolean;
 }
 
-/** Louder than this (dBov) shows the speaking indicator. */
-const SPEAKING_DBOV = -60;
 /** A transport that stays failed this long after an ICE restart is rebuilt from scratch. */
 const RESTART_GRACE_MS = 8_000;
 const RETRY_START_MS = [1_000, 2_000, 5_000, 10_000];
@@ -86,6 +85,7 @@ export class MediaSession {
   #volumes = $state<Record<ParticipantId, number>>({});
   #soundBlocked = $state(false);
   #voices = $state.raw<Voice[]>([]);
+  #speaking = $state.raw<ReadonlySet<ParticipantId>>(new Set());
 
   // --- plain fields ---------------------------------------------------------------------------
   readonly #socket: AppSocket;
@@ -95,7 +95,8 @@ export class MediaSession {
   #recv: Transport | null = null;
   #send: Transport | null = null;
   #producer: Producer | null = null;
-  #track: MediaStreamTrack | null = null;
+  // Reactive so the level meter follows a switched microphone.
+  #track = $state.raw<MediaStreamTrack | null>(null);
   readonly #playbacks = new Map<string, Playback>();
   /** producerState that arrived before `produce()` resolved. */
   readonly #earlyProducerStates = new Map<string, boolean>();
@@ -161,10 +162,14 @@ export class MediaSession {
   get levels(): ReadonlyMap<ParticipantId, number> {
     return this.#levels;
   }
-  /** Who is speaking now (only people who may be heard are ever reported). */
-  readonly speaking: ReadonlySet<ParticipantId> = $derived(
-    new Set([...this.#levels].filter(([, v]) => v > SPEAKING_DBOV).map(([id]) => id)),
-  );
+  /** Who is speaking now (only people who may be heard are ever reported; speaking.ts decides). */
+  get speaking(): ReadonlySet<ParticipantId> {
+    return this.#speaking;
+  }
+  /** The microphone track while the microphone is on (for the level meter); never sent elsewhere. */
+  get track(): MediaStreamTrack | null {
+    return this.#micOn ? this.#track : null;
+  }
   /** Volume for one person, 0-100 (default 100). */
   volumeOf(participantId: ParticipantId): number {
     return this.#volumes[participantId] ?? 100;
@@ -242,7 +247,7 @@ export class MediaSession {
   }
 
   /** The person pressed "Turn on my microphone": the only place the browser is asked for it. */
-  async turnMicOn(): Promise<void> {
+  async turnMicOn(deviceId?: string): Promise<void> {
     if (this.#closed || this.#micOn || this.#micPending) return;
     this.#micPending = true;
     this.#micError = null;
@@ -250,7 +255,7 @@ export class MediaSession {
     void this.enableSound();
     try {
       const stream = await this.#getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        audio: micConstraints(deviceId),
         video: false,
       });
       const track = stream.getAudioTracks()[0];
@@ -259,7 +264,9 @@ export class MediaSession {
         track.stop();
         return;
       }
-      track.addEventListener('ended', () => this.turnMicOff());
+      track.addEventListener('ended', () => {
+        if (this.#track === track) this.turnMicOff();
+      });
       this.#track = track;
       this.#micOn = true;
       if (this.#status === 'ready') await this.#produce(this.#gen);
@@ -277,6 +284,50 @@ export class MediaSession {
     const producerId = this.#producer?.id;
     this.#releaseMic();
     if (producerId) void call(this.#socket, 'closeProducer', { producerId });
+  }
+
+  /**
+   * Another microphone was chosen while mine is on: the same producer carries the new track
+   * (`replaceTrack`, no renegotiation), so the stick rule and the listeners' consumers stay.
+   */
+  async switchMic(deviceId: string): Promise<void> {
+    const old = this.#track;
+    if (this.#closed || !this.#micOn || !old || old.getSettings().deviceId === deviceId) return;
+    try {
+      const stream = await this.#getUserMedia({ audio: micConstraints(deviceId), video: false });
+      const track = stream.getAudioTracks()[0];
+      if (!track) return;
+      if (!this.#micOn || this.#closed) {
+        track.stop();
+        return;
+      }
+      track.addEventListener('ended', () => {
+        if (this.#track === track) this.turnMicOff();
+      });
+      this.#track = track;
+      if (this.#producer && !this.#producer.closed) await this.#producer.replaceTrack({ track });
+      old.stop();
+    } catch {
+      this.#micError = 'failed';
+    }
+  }
+
+  /** Bytes received so far from one person's voice (null: I have no consumer for them). */
+  async inboundBytesOf(participantId: ParticipantId): Promise<number | null> {
+    const p = [...this.#playbacks.values()].find((x) => x.participantId === participantId);
+    if (!p || p.consumer.closed) return null;
+    let total = 0;
+    (await p.consumer.getStats()).forEach((s: { type?: string; bytesReceived?: number }) => {
+      if (s.type === 'inbound-rtp') total += Number(s.bytesReceived ?? 0);
+    });
+    return total;
+  }
+
+  /** The WebRTC statistics of my transports (for the connection-quality signal). */
+  async transportStats(): Promise<{ recv: RTCStatsReport | null; send: RTCStatsReport | null }> {
+    const of = (t: Transport | null) => (t && !t.closed ? t.getStats().catch(() => null) : Promise.resolve(null));
+    const [recv, send] = await Promise.all([of(this.#recv), of(this.#send)]);
+    return { recv, send };
   }
 
   setVolume(participantId: ParticipantId, percent: number): void {
@@ -469,6 +520,7 @@ export class MediaSession {
 
   #onSpeaking = ({ levels }: { levels: SpeakingLevel[] }): void => {
     this.#levels = new Map(levels.map((l) => [l.participantId, l.volume]));
+    this.#speaking = nextSpeaking(this.#levels, this.#speaking);
   };
 
   #onMediaReset = (_info: { reason: MediaResetReason }): void => {
@@ -512,6 +564,7 @@ export class MediaSession {
     this.#recv = null;
     this.#device = null;
     this.#levels = new Map();
+    this.#speaking = new Set();
     this.#voices = [];
     this.#earlyStates.clear();
   }
@@ -544,4 +597,9 @@ export class MediaSession {
       outboundBytes: () => sum(self.#send, 'outbound-rtp', 'bytesSent'),
     };
   }
+}
+
+/** The microphone's constraints; a chosen device is `ideal` so a missing one falls back to the default. */
+function micConstraints(deviceId?: string): MediaTrackConstraints {
+  return { echoCancellation: true, noiseSuppression: true, autoGainControl: true, ...(deviceId ? { deviceId: { ideal: deviceId } } : {}) };
 }

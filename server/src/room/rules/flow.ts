@@ -30,6 +30,8 @@ export const flow: FamilyHandlers<'flow'> = {
     if (cmd.signsEnabled !== undefined) next.signsEnabled = cmd.signsEnabled;
     if (cmd.admission !== undefined) next.admission = cmd.admission;
     if (cmd.autoPass !== undefined) next.autoPass = cmd.autoPass;
+    // F10: media follows the next snapshot (the stick rule reads this setting), nothing else here.
+    if (cmd.leaderAlwaysHeard !== undefined) next.leaderAlwaysHeard = cmd.leaderAlwaysHeard;
     if (JSON.stringify(next) === JSON.stringify(s.settings)) return;
     s.settings = next;
     if (!next.signsEnabled) s.signs = [];
@@ -133,5 +135,13 @@ export const flow: FamilyHandlers<'flow'> = {
     if (keeperOf(s)?.connId) reject('conflict', 'keeper.taken');
     s.keeper = actor.id;
     d.emit({ type: 'keeperChanged', keeperId: actor.id });
+  },
+
+  reportConnection(d, actor, cmd) {
+    const poor = cmd.quality === 'poor';
+    // F13: the same level again is no change (browsers report transitions, and again on reconnect).
+    if ((actor.poorConnection === true) === poor) return;
+    actor.poorConnection = poor;
+    d.emit({ type: 'connectionReported' });
   },
 };
