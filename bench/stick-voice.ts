@@ -148,29 +148,46 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 /**
- * A voice-like WAV for Chromium's fake microphone: a 140 Hz voiced sound with harmonics, vibrato
- * and a syllable rhythm (2.5 Hz), never silent, so that Opus DTX and noise suppression treat it
- * like speech. It stands for someone who starts speaking the moment the stick comes.
+ * A voice-like WAV for Chromium's fake microphone: voiced "syllables" (a 100-220 Hz pitch with
+ * harmonics shaped by two formants) whose pitch, formants and loudness change every 120-300 ms,
+ * never silent. It stands for someone who starts speaking the moment the stick comes. It must
+ * not be stationary: the browser's noise suppression would learn a steady tone as noise and
+ * Opus DTX would then send almost nothing. Seeded, so every run feeds the same sound.
  */
 function writeVoiceWav(file: string): void {
   const rate = 48_000;
-  const seconds = 8;
+  const seconds = 20;
   const n = rate * seconds;
   const data = Buffer.alloc(n * 2);
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   let phase = 0;
+  let f0 = 150;
+  let f0Target = 150;
+  let f1 = 500;
+  let f2 = 1500;
+  let loud = 0.7;
+  let loudTarget = 0.7;
+  let nextSyllable = 0;
   for (let i = 0; i < n; i++) {
-    const t = i / rate;
-    const f0 = 140 + 12 * Math.sin(2 * Math.PI * 0.7 * t) + 6 * Math.sin(2 * Math.PI * 5.3 * t);
+    if (i >= nextSyllable) {
+      nextSyllable = i + Math.round(rate * (0.12 + 0.18 * rnd()));
+      f0Target = 100 + 120 * rnd();
+      f1 = 300 + 600 * rnd();
+      f2 = 900 + 1600 * rnd();
+      loudTarget = 0.35 + 0.65 * rnd();
+    }
+    f0 += (f0Target - f0) * 0.0005;
+    loud += (loudTarget - loud) * 0.0008;
     phase += (2 * Math.PI * f0) / rate;
     let s = 0;
-    for (let k = 1; k <= 14; k++) {
-      // A rough formant shape: most energy around 500 Hz and 1.5 kHz.
+    for (let k = 1; k <= 16; k++) {
       const fk = f0 * k;
-      const formant = Math.exp(-(((fk - 500) / 300) ** 2)) + 0.6 * Math.exp(-(((fk - 1500) / 400) ** 2)) + 0.15;
-      s += (formant / k) * Math.sin(k * phase);
+      const formant = Math.exp(-(((fk - f1) / 250) ** 2)) + 0.6 * Math.exp(-(((fk - f2) / 350) ** 2)) + 0.1;
+      s += (formant / Math.sqrt(k)) * Math.sin(k * phase);
     }
-    const envelope = 0.45 + 0.55 * Math.abs(Math.sin(Math.PI * 2.5 * t));
-    data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, 0.35 * s * envelope)) * 32767), i * 2);
+    s += 0.02 * (rnd() * 2 - 1); // breath
+    data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, 0.3 * s * loud)) * 32767), i * 2);
   }
   const header = Buffer.alloc(44);
   header.write('RIFF', 0);
@@ -260,10 +277,12 @@ function pageProbe(): void {
     clock,
     /** Connection states of the page's peer connections (the send one must be up before a pass). */
     pcStates: () => pcs.map((pc) => pc.connectionState),
-    /** Arms the watchers for one pass; resolves once every baseline is read. */
-    async arm(w: { holderSelector?: string; heardSelector?: string; firstFrom?: number; lastFrom?: number; outbound?: boolean; timeoutMs: number }): Promise<void> {
+    /** Arms the watchers for one pass; resolves once every baseline is read, with the packets received per SSRC. */
+    async arm(w: { holderSelector?: string; heardSelector?: string; firstFrom?: number; lastFrom?: number; outbound?: boolean; timeoutMs: number }): Promise<{ at: number; received: Record<number, number> }> {
       for (const k of Object.keys(pending)) delete pending[k];
       const base = await rtp();
+      const received: Record<number, number> = {};
+      for (const s of base) if (s.type === 'inbound-rtp' && s.ssrc !== undefined) received[s.ssrc] = s.packetsReceived ?? 0;
       if (w.holderSelector) pending.holder = domSeen(w.holderSelector, w.timeoutMs);
       if (w.heardSelector) pending.heard = domSeen(w.heardSelector, w.timeoutMs);
       if (w.outbound) {
@@ -319,6 +338,7 @@ function pageProbe(): void {
           return { lastPacket, detected: changedAt, packetsAfterArm: after, stillArriving: true };
         })();
       }
+      return { at: clock(), received };
     },
     /** Waits for every armed watcher. */
     async results(): Promise<Record<string, unknown>> {
@@ -333,7 +353,7 @@ function pageProbe(): void {
 type Probe = {
   clock(): number;
   pcStates(): string[];
-  arm(w: Record<string, unknown>): Promise<void>;
+  arm(w: Record<string, unknown>): Promise<{ at: number; received: Record<number, number> }>;
   results(): Promise<Record<string, unknown>>;
 };
 const probe = (p: Page) => p.evaluateHandle(() => (window as unknown as { __bench: Probe }).__bench);
@@ -367,6 +387,8 @@ interface Sample {
   firstHeardEstimate: number | null;
   stop: number | null;
   stopPacketsAfterPass: number | null;
+  /** Packets per second of the old holder's voice at Lis while they held the stick. */
+  oldHolderRate: number | null;
   /** The listener's raw poll result for the first packet (page clock), for the JSON. */
   firstHeardRaw: unknown;
 }
@@ -502,13 +524,15 @@ async function main(): Promise<number> {
     const samples: Sample[] = [];
     const TIMEOUT_MS = 4000;
     let holder: 'Ann' | 'Bob' | null = null;
+    let prevArm: { at: number; received: Record<number, number> } | null = null;
+    const holderRates: number[] = [];
     for (let i = 0; i < cfg.warmup + cfg.passes; i++) {
       const to: 'Ann' | 'Bob' = holder === 'Ann' ? 'Bob' : 'Ann';
       const from = holder;
       const sel = (name: keyof typeof ids) => `[data-testid="participant"][data-holder="true"][data-participant-id="${ids[name]}"]`;
       const lisP = await probe(pages.Lis);
       const toP = await probe(pages[to]);
-      await lisP.evaluate(
+      const armed = await lisP.evaluate(
         (pr, w) => pr.arm(w),
         { holderSelector: sel(to), firstFrom: ssrcOf[to], ...(from ? { lastFrom: ssrcOf[from] } : {}), timeoutMs: TIMEOUT_MS },
       );
@@ -540,6 +564,15 @@ async function main(): Promise<number> {
         firstHeard = rel(stampOk ? fh.lastPacket : fh.detected, offL);
         firstHeardBy = stampOk ? 'packet' : 'poll';
       }
+      // How many packets per second the previous holder's voice brought to Lis while they held
+      // the stick (about 50 for continuous speech in 20 ms Opus frames; far fewer means DTX).
+      let oldHolderRate: number | null = null;
+      if (from && prevArm) {
+        const secs = (armed.at - prevArm.at) / 1000;
+        oldHolderRate = ((armed.received[ssrcOf[from]] ?? 0) - (prevArm.received[ssrcOf[from]] ?? 0)) / secs;
+        holderRates.push(oldHolderRate);
+      }
+      prevArm = armed;
       const sample: Sample = {
         pass: i + 1,
         from: from ?? '-',
@@ -553,6 +586,7 @@ async function main(): Promise<number> {
         firstHeardEstimate: firstHeard === null || !fh ? null : Math.max(0, firstHeard - (firstHeardBy === 'packet' ? 20 * (fh.packets - 1) : 0)),
         stop: lisR.stop ? (lisR.stop.stillArriving ? Infinity : rel(lisR.stop.lastPacket, offL)) : null,
         stopPacketsAfterPass: lisR.stop?.packetsAfterArm ?? null,
+        oldHolderRate,
         firstHeardRaw: fh,
       };
       const warm = i < cfg.warmup;
@@ -603,6 +637,8 @@ async function main(): Promise<number> {
       `first audio dated by the newest packet's arrival stamp in ${byPacket}/${samples.length} passes (else by the poll that saw it); ` +
         `packets before it in the same poll: p50 ${stats(extra).p50}, max ${stats(extra).max} (x 20 ms: how much these figures may overstate)`,
     );
+    const rate = stats(holderRates);
+    console.log(`holder's packets per second at the listener while holding: p50 ${fmt(rate.p50)}, min ${fmt(rate.min)} (50 = continuous 20 ms frames)`);
     console.log(`clocks: calibration round trip <= ${fmt(rtt, 2)} ms, offset drift over the run ${fmt(drift, 2)} ms`);
     const enough = fh.n >= 20 && fh.missing === 0;
     console.log(`target first audio p95 <= 150 ms over >= 20 passes: ${enough && fh.p95 <= 150 ? 'PASS' : 'FAIL'} (${fmt(fh.p95)} ms, ${fh.n} passes, ${fh.missing} missing)`);

@@ -4,6 +4,7 @@
  */
 import { untrack } from 'svelte';
 import { MediaSession } from '../../lib/media/media.svelte.ts';
+import type { ParticipantId } from '@peer-circle/shared';
 import type { AppSocket } from '../../lib/net/socket.ts';
 
 /** What the audio needs from the seat's RoomConnection. */
@@ -14,6 +15,8 @@ export interface SeatForAudio {
   readonly live: boolean;
   /** Non-null once the seat is over. */
   readonly ended: string | null;
+  /** Who I am in the room (null before the join answer): my snapshots then start my sending. */
+  readonly me?: { readonly id: ParticipantId } | null;
 }
 
 /**
@@ -24,7 +27,7 @@ export function useRoomAudio(seat: () => SeatForAudio): { readonly media: MediaS
   let media = $state.raw<MediaSession | null>(null);
   $effect(() => {
     const socket = seat().socket;
-    const m = untrack(() => MediaSession.create({ socket }));
+    const m = untrack(() => MediaSession.create({ socket, me: () => untrack(() => seat().me?.id) }));
     media = m;
     return () => m.close();
   });
