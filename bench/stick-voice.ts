@@ -37,6 +37,7 @@ import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, type CreateMeetingResponse, type RoomSnapshot } from '@peer-circle/shared';
 import { CHROMIUM_ARGS } from '../tests/helpers/browser.ts';
+import { rtpProbeScript, writeVoiceWav, type RtpProbe } from '../tests/helpers/rtp-probe.ts';
 
 // --- configuration ----------------------------------------------------------------------------
 
@@ -147,65 +148,6 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
-/**
- * A voice-like WAV for Chromium's fake microphone: voiced "syllables" (a 100-220 Hz pitch with
- * harmonics shaped by two formants) whose pitch, formants and loudness change every 120-300 ms,
- * never silent. It stands for someone who starts speaking the moment the stick comes. It must
- * not be stationary: the browser's noise suppression would learn a steady tone as noise and
- * Opus DTX would then send almost nothing. Seeded, so every run feeds the same sound.
- */
-function writeVoiceWav(file: string): void {
-  const rate = 48_000;
-  const seconds = 20;
-  const n = rate * seconds;
-  const data = Buffer.alloc(n * 2);
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  let phase = 0;
-  let f0 = 150;
-  let f0Target = 150;
-  let f1 = 500;
-  let f2 = 1500;
-  let loud = 0.7;
-  let loudTarget = 0.7;
-  let nextSyllable = 0;
-  for (let i = 0; i < n; i++) {
-    if (i >= nextSyllable) {
-      nextSyllable = i + Math.round(rate * (0.12 + 0.18 * rnd()));
-      f0Target = 100 + 120 * rnd();
-      f1 = 300 + 600 * rnd();
-      f2 = 900 + 1600 * rnd();
-      loudTarget = 0.35 + 0.65 * rnd();
-    }
-    f0 += (f0Target - f0) * 0.0005;
-    loud += (loudTarget - loud) * 0.0008;
-    phase += (2 * Math.PI * f0) / rate;
-    let s = 0;
-    for (let k = 1; k <= 16; k++) {
-      const fk = f0 * k;
-      const formant = Math.exp(-(((fk - f1) / 250) ** 2)) + 0.6 * Math.exp(-(((fk - f2) / 350) ** 2)) + 0.1;
-      s += (formant / Math.sqrt(k)) * Math.sin(k * phase);
-    }
-    s += 0.02 * (rnd() * 2 - 1); // breath
-    data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, 0.3 * s * loud)) * 32767), i * 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  fs.writeFileSync(file, Buffer.concat([header, data]));
-}
-
 interface Stats {
   n: number;
   p50: number;
@@ -220,150 +162,14 @@ function stats(xs: number[]): Stats {
 }
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
-// --- the page side ----------------------------------------------------------------------------
-
-/**
- * Installed before the app's first script: keeps every RTCPeerConnection the page makes (to read
- * its RTP statistics) and offers the watchers the bench arms before each pass. Reads counters and
- * timestamps only.
- */
-function pageProbe(): void {
-  type RtpStat = { type: string; kind?: string; ssrc?: number; packetsReceived?: number; packetsSent?: number; lastPacketReceivedTimestamp?: number };
-  const pcs: RTCPeerConnection[] = [];
-  const Original = window.RTCPeerConnection;
-  class Watched extends Original {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      pcs.push(this);
-    }
-  }
-  window.RTCPeerConnection = Watched as typeof RTCPeerConnection;
-  const clock = () => performance.timeOrigin + performance.now();
-  const tick = () => new Promise<void>((r) => setTimeout(r, 1));
-  async function rtp(): Promise<RtpStat[]> {
-    const out: RtpStat[] = [];
-    for (const pc of pcs) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s: RtpStat) => {
-        if ((s.type === 'inbound-rtp' || s.type === 'outbound-rtp') && (s.kind ?? 'audio') === 'audio') out.push(s);
-      });
-    }
-    return out;
-  }
-  const inbound = (all: RtpStat[], ssrc: number) => all.find((s) => s.type === 'inbound-rtp' && s.ssrc === ssrc);
-  const sent = (all: RtpStat[]) => all.filter((s) => s.type === 'outbound-rtp').reduce((a, s) => a + (s.packetsSent ?? 0), 0);
-
-  /** Resolves with the time `selector` first matches (at once if it already does). */
-  function domSeen(selector: string, timeoutMs: number): Promise<number | null> {
-    return new Promise((resolve) => {
-      if (document.querySelector(selector)) return resolve(clock());
-      const obs = new MutationObserver(() => {
-        if (!document.querySelector(selector)) return;
-        const t = clock();
-        obs.disconnect();
-        clearTimeout(timer);
-        resolve(t);
-      });
-      obs.observe(document.body, { subtree: true, childList: true, attributes: true });
-      const timer = setTimeout(() => {
-        obs.disconnect();
-        resolve(null);
-      }, timeoutMs);
-    });
-  }
-
-  const pending: Record<string, Promise<unknown>> = {};
-  const api = {
-    clock,
-    /** Connection states of the page's peer connections (the send one must be up before a pass). */
-    pcStates: () => pcs.map((pc) => pc.connectionState),
-    /** Arms the watchers for one pass; resolves once every baseline is read, with the packets received per SSRC. */
-    async arm(w: { holderSelector?: string; heardSelector?: string; firstFrom?: number; lastFrom?: number; outbound?: boolean; timeoutMs: number }): Promise<{ at: number; received: Record<number, number> }> {
-      for (const k of Object.keys(pending)) delete pending[k];
-      const base = await rtp();
-      const received: Record<number, number> = {};
-      for (const s of base) if (s.type === 'inbound-rtp' && s.ssrc !== undefined) received[s.ssrc] = s.packetsReceived ?? 0;
-      if (w.holderSelector) pending.holder = domSeen(w.holderSelector, w.timeoutMs);
-      if (w.heardSelector) pending.heard = domSeen(w.heardSelector, w.timeoutMs);
-      if (w.outbound) {
-        const before = sent(base);
-        pending.firstSent = (async () => {
-          const end = clock() + w.timeoutMs;
-          while (clock() < end) {
-            if (sent(await rtp()) > before) return clock();
-            await tick();
-          }
-          return null;
-        })();
-      }
-      if (w.firstFrom !== undefined) {
-        const ssrc = w.firstFrom;
-        const before = inbound(base, ssrc)?.packetsReceived ?? 0;
-        pending.firstHeard = (async () => {
-          const end = clock() + w.timeoutMs;
-          let lastPoll = clock();
-          while (clock() < end) {
-            const s = inbound(await rtp(), ssrc);
-            const t = clock();
-            const got = (s?.packetsReceived ?? 0) - before;
-            if (got > 0) return { detected: t, previousPoll: lastPoll, packets: got, lastPacket: s?.lastPacketReceivedTimestamp ?? null };
-            lastPoll = t;
-            await tick();
-          }
-          return null;
-        })();
-      }
-      if (w.lastFrom !== undefined) {
-        const ssrc = w.lastFrom;
-        let count = inbound(base, ssrc)?.packetsReceived ?? 0;
-        pending.stop = (async () => {
-          const QUIET_MS = 700;
-          const end = clock() + w.timeoutMs;
-          let changedAt = clock();
-          let lastPacket: number | null = null;
-          let after = 0;
-          while (clock() < end) {
-            const s = inbound(await rtp(), ssrc);
-            const c = s?.packetsReceived ?? 0;
-            if (c !== count) {
-              after += c - count;
-              count = c;
-              changedAt = clock();
-              lastPacket = s?.lastPacketReceivedTimestamp ?? changedAt;
-            } else if (clock() - changedAt > QUIET_MS) {
-              return { lastPacket, detected: changedAt, packetsAfterArm: after };
-            }
-            await new Promise((r) => setTimeout(r, 5));
-          }
-          return { lastPacket, detected: changedAt, packetsAfterArm: after, stillArriving: true };
-        })();
-      }
-      return { at: clock(), received };
-    },
-    /** Waits for every armed watcher. */
-    async results(): Promise<Record<string, unknown>> {
-      const out: Record<string, unknown> = {};
-      for (const [k, p] of Object.entries(pending)) out[k] = await p;
-      return out;
-    },
-  };
-  (window as unknown as { __bench: typeof api }).__bench = api;
-}
-
-type Probe = {
-  clock(): number;
-  pcStates(): string[];
-  arm(w: Record<string, unknown>): Promise<{ at: number; received: Record<number, number> }>;
-  results(): Promise<Record<string, unknown>>;
-};
-const probe = (p: Page) => p.evaluateHandle(() => (window as unknown as { __bench: Probe }).__bench);
+const probe = (p: Page) => p.evaluateHandle(() => (window as unknown as { __rtpProbe: RtpProbe }).__rtpProbe);
 
 /** page clock - this process's clock, from the round trip with the smallest delay. */
 async function clockOffset(page: Page): Promise<{ offset: number; rtt: number }> {
   let best = { offset: 0, rtt: Infinity };
   for (let i = 0; i < 15; i++) {
     const a = now();
-    const t = await page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.clock());
+    const t = await page.evaluate(() => (window as unknown as { __rtpProbe: RtpProbe }).__rtpProbe.clock());
     const b = now();
     if (b - a < best.rtt) best = { offset: t - (a + b) / 2, rtt: b - a };
   }
@@ -471,8 +277,7 @@ async function main(): Promise<number> {
       const ctx = await b.newContext({ viewport: { width: 1000, height: 800 } });
       const page = await ctx.newPage();
       page.setDefaultTimeout(20_000);
-      // tsx keeps function names with a `__name` helper that the page does not have.
-      await page.addInitScript({ content: `var __name = (f) => f; (${pageProbe.toString()})();` });
+      await page.addInitScript({ content: rtpProbeScript() });
       await page.goto(m.links.participant);
       await page.getByTestId('join-name').fill(name);
       await page.getByTestId('join-accept').check();
@@ -504,7 +309,7 @@ async function main(): Promise<number> {
         const cons = lis && prod ? [...lis.consumers()].find((c) => c.producerId === prod.producer.id) : undefined;
         ssrcOf[name] = cons?.rtpParameters.encodings?.[0]?.ssrc ?? 0;
       }
-      const states = await Promise.all(Object.values(pages).map((p) => p.evaluate(() => (window as unknown as { __bench: Probe }).__bench.pcStates())));
+      const states = await Promise.all(Object.values(pages).map((p) => p.evaluate(() => (window as unknown as { __rtpProbe: RtpProbe }).__rtpProbe.pcStates())));
       // Chromium lists an inbound-rtp only once a packet came: count the page's consumers instead.
       const seen = await pages.Lis.evaluate(() => (window as unknown as { __peerCircleMedia?: { consumers: number } }).__peerCircleMedia?.consumers ?? 0);
       const up = states.every((s) => s.filter((x) => x !== 'closed').length > 0 && s.every((x) => x === 'connected' || x === 'closed'));
