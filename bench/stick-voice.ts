@@ -442,6 +442,8 @@ async function main(): Promise<number> {
       `first audio dated by the newest packet's arrival stamp in ${byPacket}/${samples.length} passes (else by the poll that saw it); ` +
         `packets before it in the same poll: p50 ${stats(extra).p50}, max ${stats(extra).max} (x 20 ms: how much these figures may overstate)`,
     );
+    const noneAfter = samples.filter((s) => s.stopPacketsAfterPass === 0).length;
+    console.log(`stop: in ${noneAfter} passes no packet of the old holder arrived after the watchers were armed (its last one came before the pass)`);
     const rate = stats(holderRates);
     console.log(`holder's packets per second at the listener while holding: p50 ${fmt(rate.p50)}, min ${fmt(rate.min)} (50 = continuous 20 ms frames)`);
     console.log(`clocks: calibration round trip <= ${fmt(rtt, 2)} ms, offset drift over the run ${fmt(drift, 2)} ms`);

@@ -93,7 +93,9 @@ function pageProbe(): void {
     };
   }
   const clock = () => performance.timeOrigin + performance.now();
-  const tick = () => new Promise<void>((r) => setTimeout(r, 1));
+  // Chromium caches a connection's statistics for tens of ms: polling faster only burns the CPU
+  // the measured pages need. Arrival times come from each stream's own lastPacketReceivedTimestamp.
+  const tick = () => new Promise<void>((r) => setTimeout(r, 5));
   async function rtp(): Promise<RtpStat[]> {
     const out: RtpStat[] = [];
     for (const pc of pcs) {
@@ -196,12 +198,14 @@ function pageProbe(): void {
       }
       if (w.lastFrom !== undefined) {
         const ssrc = w.lastFrom;
-        let count = inbound(base, ssrc)?.packetsReceived ?? 0;
+        const at0 = inbound(base, ssrc);
+        let count = at0?.packetsReceived ?? 0;
         pending.stop = (async () => {
           const QUIET_MS = 700;
           const end = clock() + w.timeoutMs;
           let changedAt = clock();
-          let lastPacket: number | null = null;
+          // No packet after arming: the last one is the one the baseline knew of.
+          let lastPacket: number | null = at0?.lastPacketReceivedTimestamp ?? null;
           let after = 0;
           while (clock() < end) {
             const s = inbound(await rtp(), ssrc);
@@ -214,7 +218,7 @@ function pageProbe(): void {
             } else if (clock() - changedAt > QUIET_MS) {
               return { lastPacket, detected: changedAt, packetsAfterArm: after };
             }
-            await new Promise((r) => setTimeout(r, 5));
+            await tick();
           }
           return { lastPacket, detected: changedAt, packetsAfterArm: after, stillArriving: true };
         })();
