@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 /**
  * A voice-like WAV for Chromium's fake microphone: voiced "syllables" (a 100-220 Hz pitch with
  * harmonics shaped by two formants) whose pitch, formants and loudness change every 120-300 ms,
- * never silent. It stands for someone who starts speaking the moment the stick comes. It must
- * not be stationary: the browser's noise suppression would learn a steady tone as noise and
- * Opus DTX would then send almost nothing. Seeded, so every run feeds the same sound.
+ * never silent. It stands for someone who starts speaking the moment the stick comes. It is kept
+ * non-stationary so that the browser's noise suppression (which learns steady sounds as noise)
+ * and Opus DTX treat it as speech. Seeded, so every run feeds the same sound.
  */
 export function writeVoiceWav(file: string): void {
   const rate = 48_000;
