@@ -21,6 +21,8 @@ export interface SeatForAudio {
   readonly live: boolean;
   /** Non-null once the seat is over. */
   readonly ended: string | null;
+  /** Who I am in the room (null before the join answer): my snapshots then start my sending. */
+  readonly me?: { readonly id: ParticipantId } | null;
 }
 
 export interface RoomAudio {
@@ -39,7 +41,7 @@ export function useRoomAudio(seat: () => SeatForAudio): RoomAudio {
   let quality = $state.raw<ConnectionQuality | null>(null);
   $effect(() => {
     const socket = seat().socket;
-    const m = untrack(() => MediaSession.create({ socket }));
+    const m = untrack(() => MediaSession.create({ socket, me: () => untrack(() => seat().me?.id) }));
     const q = untrack(() =>
       ConnectionQuality.create({
         media: () => m,

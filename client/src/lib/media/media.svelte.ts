@@ -6,6 +6,10 @@
  * - The microphone is opt-in: `getUserMedia` is called only from `turnMicOn()`, i.e. when the
  *   person presses "Turn on my microphone". Nothing else here ever asks for it.
  * - `heard` is the server's word (`producerState`): true only while the SFU forwards my voice.
+ * - The browser sends my microphone only while I may be heard: from the moment a room snapshot
+ *   gives me the stick (the same rule the server applies, `heardParticipantIds`), not only when
+ *   the server's `producerState` comes back, so that my first word is not cut (docs/media.md,
+ *   "The first word is heard"). The SFU alone decides what is forwarded.
  * - After a reconnect (`start()` again) or a `mediaReset`, everything is rebuilt; a microphone
  *   that was on stays on, with the same track (no second permission prompt).
  *
@@ -14,7 +18,7 @@
  */
 import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, RtpCapabilities, RtpParameters, Transport } from 'mediasoup-client/types';
-import type { MediaResetReason, NewConsumerInfo, ParticipantId, SpeakingLevel, TransportInfo } from '@peer-circle/shared';
+import { heardParticipantIds, type MediaResetReason, type NewConsumerInfo, type ParticipantId, type RoomSnapshot, type SpeakingLevel, type TransportInfo } from '@peer-circle/shared';
 import { call, type AppSocket } from '../net/socket.ts';
 import { nextSpeaking } from './speaking.ts';
 
@@ -48,6 +52,12 @@ export interface MediaSessionOptions {
   createDevice?: () => Promise<Device>;
   /** Expose byte counters on `window.__peerCircleMedia` for end-to-end tests (default true). */
   exposeStats?: boolean;
+  /**
+   * My participant id in the room (null before joining). With it, the room snapshots tell this
+   * session the moment I get the stick, so sending starts without waiting for the server's
+   * `producerState`. Without it, sending follows `producerState` only.
+   */
+  me?: () => ParticipantId | null | undefined;
 }
 
 /** A transport that stays failed this long after an ICE restart is rebuilt from scratch. */
@@ -80,6 +90,13 @@ export class MediaSession {
   #micError = $state<MicError | null>(null);
   /** The server's word on my producer: true while the SFU holds my voice back. */
   #producerPaused = $state(true);
+  /** The newest room snapshot says I may be heard (I hold the stick, or I lead with leaderAlwaysHeard). */
+  #stickSaysHeard = false;
+  #stickVersion = -1;
+  /** The microphone track is on the RTP sender right now (null while I may not be heard). */
+  #sending = false;
+  /** The producer whose replaceTrack is under way: the next state is applied when it is done. */
+  #switching: Producer | null = null;
   #hasProducer = $state(false);
   #levels = $state.raw<ReadonlyMap<ParticipantId, number>>(new Map());
   #volumes = $state<Record<ParticipantId, number>>({});
@@ -111,6 +128,7 @@ export class MediaSession {
   readonly #restartTimers = new Map<Transport, ReturnType<typeof setTimeout>>();
   #closed = false;
   readonly #exposeStats: boolean;
+  readonly #me: () => ParticipantId | null | undefined;
 
   /** Listens on the socket at once; no network request and no device access until `start()`. */
   static create(opts: MediaSessionOptions): MediaSession {
@@ -123,6 +141,8 @@ export class MediaSession {
       opts.getUserMedia ?? ((c) => navigator.mediaDevices.getUserMedia(c));
     this.#createDevice = opts.createDevice ?? (() => Device.factory());
     this.#exposeStats = opts.exposeStats ?? true;
+    this.#me = opts.me ?? (() => null);
+    this.#socket.on('state', this.#onRoomState);
     this.#socket.on('newConsumer', this.#onNewConsumer);
     this.#socket.on('consumerClosed', this.#onConsumerClosed);
     this.#socket.on('consumerState', this.#onConsumerState);
@@ -305,7 +325,9 @@ export class MediaSession {
         if (this.#track === track) this.turnMicOff();
       });
       this.#track = track;
-      if (this.#producer && !this.#producer.closed) await this.#producer.replaceTrack({ track });
+      // Only while sending: otherwise the sender carries no track (#applySending), and puts this
+      // one on when the stick allows it; swapping it in now would send without the stick.
+      if (this.#sending && this.#producer && !this.#producer.closed) await this.#producer.replaceTrack({ track });
       old.stop();
     } catch {
       this.#micError = 'failed';
@@ -348,6 +370,7 @@ export class MediaSession {
     this.#closed = true;
     this.#gen += 1;
     clearTimeout(this.#retryTimer);
+    this.#socket.off('state', this.#onRoomState);
     this.#socket.off('newConsumer', this.#onNewConsumer);
     this.#socket.off('consumerClosed', this.#onConsumerClosed);
     this.#socket.off('consumerState', this.#onConsumerState);
@@ -383,8 +406,11 @@ export class MediaSession {
         track,
         // We own the track: it survives a media restart and is stopped by turnMicOff().
         stopTracks: false,
-        // While the server holds my voice back, send nothing at all (see #onProducerState).
-        zeroRtpOnPause: true,
+        // Never paused through mediasoup-client: its zero-RTP pause renegotiates the connection
+        // (transceiver inactive <-> sendonly), which delays the first packet after a resume.
+        // Sending is switched with replaceTrack instead (#applySending).
+        zeroRtpOnPause: false,
+        disableTrackOnPause: false,
         codecOptions: { opusStereo: false, opusDtx: true, opusFec: true },
       });
       if (gen !== this.#gen || !this.#micOn) {
@@ -393,6 +419,7 @@ export class MediaSession {
       }
       this.#producer = producer;
       this.#hasProducer = true;
+      this.#sending = true;
       const early = this.#earlyProducerStates.get(producer.id);
       this.#earlyProducerStates.clear();
       this.#followServer(early ?? this.#producerPaused);
@@ -508,14 +535,51 @@ export class MediaSession {
   /**
    * The server decides whether I am heard (and holds my voice back in the SFU whatever I send).
    * Following it here only saves bandwidth and server CPU: a phone on a weak connection sends no
-   * audio that nobody would hear, and starts again the moment the stick comes.
+   * audio that nobody would hear.
    */
   #followServer(paused: boolean): void {
     this.#producerPaused = paused;
+    this.#applySending();
+  }
+
+  /**
+   * A room snapshot: does it let me be heard? The server applies the same rule to the same
+   * snapshot when it commits it (before this page even gets it), so sending now means my first
+   * words reach the circle instead of waiting one more round trip for `producerState`.
+   */
+  #onRoomState = (snapshot: RoomSnapshot): void => {
+    if (snapshot.version <= this.#stickVersion) return;
+    this.#stickVersion = snapshot.version;
+    const me = this.#me();
+    this.#stickSaysHeard = me ? heardParticipantIds(snapshot).has(me) : false;
+    this.#applySending();
+  };
+
+  /**
+   * Puts the microphone track on the RTP sender while either the newest snapshot or the server
+   * says I may be heard, and takes it off (no RTP at all) otherwise. replaceTrack needs no
+   * renegotiation: the first packet leaves within one audio frame.
+   */
+  #applySending(): void {
     const producer = this.#producer;
-    if (!producer || producer.closed) return;
-    if (paused && !producer.paused) producer.pause();
-    else if (!paused && producer.paused) producer.resume();
+    if (!producer || producer.closed || this.#switching === producer) return;
+    const want = !this.#producerPaused || this.#stickSaysHeard;
+    if (want === this.#sending) return;
+    const track = want ? this.#track : null;
+    if (want && (!track || track.readyState !== 'live')) return;
+    this.#switching = producer;
+    producer.replaceTrack({ track }).then(
+      () => {
+        if (this.#switching === producer) this.#switching = null;
+        if (this.#producer !== producer) return;
+        this.#sending = want;
+        this.#applySending();
+      },
+      () => {
+        // The producer closed meanwhile (microphone off, restart): nothing left to switch.
+        if (this.#switching === producer) this.#switching = null;
+      },
+    );
   }
 
   #onSpeaking = ({ levels }: { levels: SpeakingLevel[] }): void => {
@@ -542,6 +606,7 @@ export class MediaSession {
   #releaseMic(): void {
     this.#producer?.close();
     this.#producer = null;
+    this.#sending = false;
     this.#hasProducer = false;
     this.#producerPaused = true;
     this.#track?.stop();
@@ -556,6 +621,7 @@ export class MediaSession {
     this.#restartTimers.clear();
     this.#producer?.close();
     this.#producer = null;
+    this.#sending = false;
     this.#hasProducer = false;
     this.#producerPaused = true;
     this.#send?.close();
