@@ -28,7 +28,8 @@ export async function startTurn(): Promise<TestTurn> {
   const secret = randomBytes(24).toString('base64url');
   const realm = 'peer-circle.test';
   const dir = mkdtempSync(path.join(tmpdir(), 'pc-turn-'));
-  const relayMin = 49200 + Math.floor(Math.random() * 50) * 10;
+  // Above mediasoup's default range (40000-49999), so the two never compete for a port.
+  const relayMin = 50100 + Math.floor(Math.random() * 100) * 10;
   const proc: ChildProcess = spawn(
     'turnserver',
     [
