@@ -28,6 +28,7 @@ const server = await startServer({
   openMeetingTtlHours: config.OPEN_MEETING_TTL_HOURS,
   media: config.MEDIA === 'true',
   heartbeatMs: config.HEARTBEAT_MS,
+  mediaHeartbeatMs: config.MEDIA_HEARTBEAT_MS,
   logger,
 });
 const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
