@@ -85,7 +85,8 @@ type Rpc =
   | { t: 'res'; id: string; body: unknown }
   | { t: 'push'; socketId: string; event: PushEvent; payload: unknown }
   | { t: 'ended'; meetingId: string; participantId: ParticipantId; connId?: string }
-  | { t: 'reset'; meetingId: string };
+  /** `home`: the process that lost the meeting (only its own router, if it still has one, closes). */
+  | { t: 'reset'; meetingId: string; home: string };
 
 /** The answer of a process that is not (any more) the meeting's home: ask Redis again. */
 const NOT_HOME = { notHome: true } as const;
@@ -118,7 +119,7 @@ for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     for _, m in ipairs(redis.call('SMEMBERS', ARGV[2] .. n)) do
       if redis.call('GET', ARGV[3] .. m) == n then
         redis.call('DEL', ARGV[3] .. m)
-        table.insert(freed, m)
+        table.insert(freed, {m, n})
       end
     end
     redis.call('DEL', ARGV[2] .. n)
@@ -159,6 +160,7 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
   readonly #waiting = new Map<string, { resolve: (v: unknown) => void; timer: NodeJS.Timeout }>();
   readonly #signals = new Map<string, PeerSignal>();
   #timer: NodeJS.Timeout | null = null;
+  #beating = false;
   /** Reaping waits for Redis to have been reachable a whole heartbeat lifetime (it may have been away). */
   #healthySince = 0;
   #closed = false;
@@ -238,7 +240,7 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
       if (answer !== undefined && !isNotHome(answer)) return answer as MediaResult;
       this.#homes.delete(session.meetingId);
       // No answer: the home may have died a moment ago; free it now if its heartbeat is gone.
-      if (answer === undefined) await this.#reap().catch(() => undefined);
+      if (answer === undefined && this.#mayReap()) await this.#reap().catch(() => undefined);
     }
     return unavailable();
   }
@@ -313,7 +315,7 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
       await Promise.allSettled(owned.map((m) => pub.eval(RELEASE, 2, this.#keys.mediaHome(m), this.#keys.mediaHomes(this.#o.nodeId), this.#o.nodeId, m)));
       await pub.del(this.#keys.mediaNode(this.#o.nodeId)).catch(() => undefined);
       await pub.srem(this.#keys.mediaNodes, this.#o.nodeId).catch(() => undefined);
-      for (const m of owned) this.#publishAll({ t: 'reset', meetingId: m });
+      for (const m of owned) this.#publishAll({ t: 'reset', meetingId: m, home: this.#o.nodeId });
       this.#sub?.disconnect();
       await pub.quit().catch(() => pub.disconnect());
     }
@@ -384,7 +386,9 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
   }
 
   async #beat(): Promise<void> {
-    if (this.#closed || !this.#pub) return;
+    // One beat at a time: a slow Redis must not pile them up.
+    if (this.#closed || !this.#pub || this.#beating) return;
+    this.#beating = true;
     const ttl = this.#heartbeatMs * 3;
     try {
       const owned = [...this.#owned];
@@ -409,20 +413,27 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
         this.#o.reach.resetMeeting(m);
       }
       if (!this.#healthySince) this.#healthySince = Date.now();
-      if (Date.now() - this.#healthySince >= ttl) await this.#reap();
+      if (this.#mayReap()) await this.#reap();
     } catch (err) {
       this.#healthySince = 0;
       this.#logger.warn({ err: (err as Error).message }, 'media heartbeat failed');
+    } finally {
+      this.#beating = false;
     }
+  }
+
+  /** Redis has answered our beats for a whole heartbeat lifetime: others' lapsed beats are real. */
+  #mayReap(): boolean {
+    return this.#healthySince > 0 && Date.now() - this.#healthySince >= this.#heartbeatMs * 3;
   }
 
   /** Frees the meetings of dead media processes and tells their people, on every process. */
   async #reap(): Promise<void> {
     if (!this.#pub || this.#closed) return;
-    const freed = (await this.#pub.eval(REAP, 1, this.#keys.mediaNodes, this.#keys.mediaNode(''), this.#keys.mediaHomes(''), this.#keys.mediaHome(''))) as string[];
-    for (const meetingId of freed) {
-      this.#logger.warn({ meetingId }, 'media home lost; its people start their audio again');
-      this.#publishAll({ t: 'reset', meetingId });
+    const freed = (await this.#pub.eval(REAP, 1, this.#keys.mediaNodes, this.#keys.mediaNode(''), this.#keys.mediaHomes(''), this.#keys.mediaHome(''))) as [string, string][];
+    for (const [meetingId, home] of freed) {
+      this.#logger.warn({ meetingId, home }, 'media home lost; its people start their audio again');
+      this.#publishAll({ t: 'reset', meetingId, home });
     }
   }
 
@@ -480,8 +491,10 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
         this.#local.onSessionEnded(msg.meetingId, msg.participantId, msg.connId);
         return;
       case 'reset':
-        this.#homes.delete(msg.meetingId);
-        if (this.#owned.delete(msg.meetingId)) this.#local.meeting(msg.meetingId)?.close();
+        // Only what points at the lost home is dropped: a new home may already have been claimed
+        // (by a request that timed out and reaped at once), and its router stays.
+        if (this.#homes.get(msg.meetingId) === msg.home) this.#homes.delete(msg.meetingId);
+        if (msg.home === this.#o.nodeId && this.#owned.delete(msg.meetingId)) this.#local.meeting(msg.meetingId)?.close();
         this.#o.reach.resetMeeting(msg.meetingId);
         this.emit('homeReset', msg.meetingId);
         return;
