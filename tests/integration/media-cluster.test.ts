@@ -258,6 +258,29 @@ describe('one meeting across three processes', () => {
     cleanup();
   });
 
+  it('[A14] a new meeting\'s audio goes to the least-loaded process, not to the busy one its first person reached', { timeout: scaled(60_000) }, async () => {
+    await idle();
+    // A first meeting, all of it on process 1 (its people there and its home there).
+    const busy = await createMeeting(p1.url);
+    const lea = await join(p1.url, p1.nodeId, busy.tokens.leader, 'Lea');
+    const ann = await join(p1.url, p1.nodeId, busy.tokens.participant, 'Ann');
+    await lea.member.call('startMeeting', {});
+    await ann.listen(busy.meetingId);
+    await lea.speak(busy.meetingId, 4444);
+    expect(await p1.mediaCluster!.homeOf(busy.meetingId)).toBe(p1.nodeId);
+    await until(() => p1.media!.stats().consumers >= 1, 5000, 'load on process 1');
+    // Its load reaches Redis with the next heartbeat.
+    await until(async () => JSON.parse((await redis.client().get(`${PREFIX}media:node:${p1.nodeId}`)) ?? '{}').consumers >= 1, 5000, 'heartbeat with load');
+
+    const next = await createMeeting(p1.url);
+    const dan = await join(p1.url, p1.nodeId, next.tokens.participant, 'Dan');
+    await dan.capabilities();
+    const home = await p1.mediaCluster!.homeOf(next.meetingId);
+    expect([p2.nodeId, p3.nodeId]).toContain(home);
+    expect(p1.media!.meeting(next.meetingId)).toBeUndefined();
+    cleanup();
+  });
+
   it('[A15] kill -9 of the media home mid-share: audio flows again within 10 s, holder and queue unchanged, nobody without the stick ever heard', { timeout: scaled(90_000) }, async () => {
     await idle();
     const { meetingId, lea, ann, bob, cat } = await circle();
