@@ -370,7 +370,8 @@ export function socketReach(io: AppServer) {
   const local = (socketId: string) => io.sockets.sockets.get(socketId);
   return {
     notify(socketId: string, event: string, payload: unknown): void {
-      (local(socketId)?.emit as ((e: string, p: unknown) => boolean) | undefined)?.call(local(socketId), event, payload);
+      const socket = local(socketId);
+      if (socket) (socket.emit as unknown as (e: string, p: unknown) => boolean).call(socket, event, payload);
     },
     async offer(socketId: string, info: Parameters<PeerSignal['offerConsumer']>[0]): Promise<boolean> {
       const socket = local(socketId);
