@@ -197,6 +197,17 @@ async function idle(): Promise<void> {
 }
 
 describe('one meeting across three processes', () => {
+  it('[A8] a bad media request is refused where it arrives, and no media home is chosen for it', async () => {
+    const m = await createMeeting(p2.url);
+    const bob = await join(p2.url, p2.nodeId, m.tokens.participant, 'Bob');
+    const bad = await bob.member.call('createTransport', { direction: 'sideways' });
+    expect(bad.ok).toBe(false);
+    expect(bad.error?.code).toBe('invalid_payload');
+    expect(await bob.member.call('mediaLeave', {})).toEqual({ ok: true });
+    expect(await p2.mediaCluster!.homeOf(m.meetingId)).toBeNull();
+    cleanup();
+  });
+
   it('[A14] audio from the holder on process 1 reaches process 2 and 3 only while they hold the stick, and stops within 200 ms of it moving on', { timeout: scaled(60_000) }, async () => {
     const { meetingId, lea, ann, bob, cat } = await circle();
     expect(await p1.mediaCluster!.homeOf(meetingId)).toBe(p3.nodeId);

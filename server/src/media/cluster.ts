@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  mediaSchemas,
   protocolError,
   type MediaCommandName,
   type MediaResult,
@@ -223,6 +224,13 @@ export class MediaCluster extends EventEmitter<ClusterEvents> {
   async #route(session: Session | undefined, signal: PeerSignal, name: MediaCommandName, raw: unknown): Promise<MediaResult> {
     // Refusals that need no router are answered here (and identically) before anything travels.
     if (!session || !this.clustered || this.#closed) return this.#local.handle(session, signal, name, raw);
+    // A bad payload is refused here, exactly as the home would, without choosing a home for it.
+    if (!mediaSchemas[name]?.safeParse(raw).success) return this.#local.handle(session, signal, name, raw);
+    if (name === 'mediaLeave') {
+      // Nothing to close where no home exists: never claim one for a goodbye.
+      const home = await this.#lookupHome(session.meetingId).catch(() => null);
+      if (!home) return { ok: true };
+    }
     // Twice at most: a home that answers "not me" (or none) is looked up again.
     for (let attempt = 0; attempt < 2; attempt++) {
       let home: string;
