@@ -61,6 +61,11 @@ export const ConfigSchema = z.object({
   JOIN_LIMIT_WINDOW_SECONDS: z.coerce.number().positive().default(60),
   /** Set to "false" to run without audio (no mediasoup worker). */
   MEDIA: z.enum(['true', 'false']).default('true'),
+  /**
+   * How often a media process proves it is alive (with its load); a meeting whose media home
+   * missed three beats moves to another process (docs/media.md).
+   */
+  MEDIA_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 }).refine((c) => !c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME, {
   path: ['REDIS_SENTINEL_NAME'],
   message: 'required with REDIS_SENTINELS (the name the sentinels monitor)',

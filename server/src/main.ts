@@ -29,6 +29,7 @@ const server = await startServer({
   media: config.MEDIA === 'true',
   heartbeatMs: config.HEARTBEAT_MS,
   joinLimit: { perAddress: config.JOIN_LIMIT_PER_ADDRESS, windowMs: config.JOIN_LIMIT_WINDOW_SECONDS * 1000 },
+  mediaHeartbeatMs: config.MEDIA_HEARTBEAT_MS,
   logger,
 });
 const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;

@@ -21,9 +21,9 @@ import { RedisRoomStore } from './store/redis.ts';
 import { redisKeys } from './store/keys.ts';
 import { redisClient, type RedisConnection, type SentinelAddress } from './store/connection.ts';
 import type { RoomStore } from './store/port.ts';
-import { Transport, adapterChangeBus, type JoinLimit } from './transport/socket.ts';
+import { Transport, adapterChangeBus, socketReach, type JoinLimit } from './transport/socket.ts';
 import type { AppServer } from './transport/session.ts';
-import type { MediaService } from './media/index.ts';
+import type { MediaService, MediaCluster, TurnConfig } from './media/index.ts';
 import { createHttpApp, type HealthReport } from './http/app.ts';
 import { createLogger } from './logger.ts';
 import { startGroups, type Groups } from './groups-wiring.ts';
@@ -66,6 +66,12 @@ export interface StartOptions {
   /** How often deadlines are checked (ms). */
   tickMs?: number;
   heartbeatMs?: number;
+  /** Media heartbeat period (ms): a media home is declared dead after 3 missed beats. Default 1000. */
+  mediaHeartbeatMs?: number;
+  /** Answer plain-RTP requests between processes (tests, benchmark). Default: MEDIA_PLAIN_RTP=1. */
+  mediaPlainRtp?: boolean;
+  /** TURN servers for browsers; default from TURN_URLS, TURN_SECRET, TURN_TTL. */
+  turn?: TurnConfig | null;
 }
 
 export interface RunningServer {
@@ -78,6 +84,8 @@ export interface RunningServer {
   store: RoomStore;
   groups: Groups;
   media: MediaService | null;
+  /** Where each meeting's audio lives (its media home) and how requests reach it. */
+  mediaCluster: MediaCluster | null;
   close(): Promise<void>;
 }
 
@@ -105,14 +113,20 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   });
 
   let media: MediaService | null = null;
+  let mediaCluster: MediaCluster | null = null;
   /** For load balancers and operators: is this process able to serve meetings right now? */
-  const health = async (): Promise<HealthReport> => ({
-    ok: await store.health(),
-    store: redis ? 'redis' : 'memory',
-    nodeId,
-    // One mediasoup router per meeting with audio on this process.
-    mediaMeetings: media ? media.stats().routers : null,
-  });
+  const health = async (): Promise<HealthReport> => {
+    const ok = await store.health();
+    return {
+      ok,
+      store: redis ? 'redis' : 'memory',
+      nodeId,
+      // One mediasoup router per meeting with audio on this process.
+      mediaMeetings: media ? media.stats().routers : null,
+      mediaLoad: mediaCluster ? mediaCluster.load() : null,
+      redis: redis ? ok : null,
+    };
+  };
 
   const groups = await startGroups({
     rooms: service,
@@ -180,6 +194,18 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     const m = await import('./media/index.ts');
     // Audio follows every committed change, from this process and (through the bus) the others.
     media = await m.MediaService.create({ config: m.mediaConfigFromEnv(process.env), logger, changes: service });
+    // Each meeting's audio on one process (its media home); the others carry requests to it.
+    mediaCluster = await m.MediaCluster.create({
+      local: media,
+      nodeId,
+      logger,
+      reach: socketReach(io),
+      redis,
+      prefix: o.redisPrefix ?? 'pc:',
+      turn: o.turn !== undefined ? o.turn : m.turnConfigFromEnv(process.env),
+      allowPlainRtp: o.mediaPlainRtp ?? process.env.MEDIA_PLAIN_RTP === '1',
+      ...(o.mediaHeartbeatMs !== undefined ? { heartbeatMs: o.mediaHeartbeatMs } : {}),
+    });
   }
 
   const transport = new Transport({
@@ -187,7 +213,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     service,
     logger,
     nodeId,
-    media,
+    media: mediaCluster,
     ...(o.ratePerSecond !== undefined ? { ratePerSecond: o.ratePerSecond } : {}),
     ...(o.joinLimit !== undefined ? { joinLimit: o.joinLimit } : {}),
     // B3: the client's address as the HTTP API reads it (express's compiled TRUST_PROXY setting).
@@ -239,6 +265,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     store,
     groups,
     media,
+    mediaCluster,
     close: () =>
       (closing ??= (async () => {
         clearInterval(tick);
@@ -247,6 +274,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
         // Record the dropped connections before the store goes away: their grace period starts.
         await transport.drain();
         await new Promise<void>((r) => io.close(() => r()));
+        await mediaCluster?.close();
         await media?.close();
         await groups.close();
         await store.close();

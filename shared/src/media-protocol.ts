@@ -161,6 +161,15 @@ export interface TransportInfo {
   iceParameters: IceParametersInfo;
   iceCandidates: IceCandidateInfo[];
   dtlsParameters: WireDtlsParameters;
+  /** TURN servers with time-limited credentials, when the server offers TURN (docs/media.md). */
+  iceServers?: IceServerInfo[];
+}
+
+/** An RTCIceServer as the browser takes it: a TURN URL list and a credential valid for a while. */
+export interface IceServerInfo {
+  urls: string[];
+  username: string;
+  credential: string;
 }
 
 /** The server asks the client to receive one more person's audio (ack when ready). */

@@ -232,6 +232,8 @@ export class RtpSink {
   /** performance.now() of the last RTP packet (RTCP is not counted). */
   lastAt = 0;
   port = 0;
+  /** The same counts per RTP SSRC (each consumer sends with its own SSRC: whose voice it is). */
+  readonly bySsrc = new Map<number, { bytes: number; packets: number; firstAt: number; lastAt: number }>();
 
   static async open(): Promise<RtpSink> {
     const s = new RtpSink();
@@ -244,6 +246,14 @@ export class RtpSink {
       s.bytes += msg.length;
       s.packets += 1;
       s.lastAt = performance.now();
+      if (msg.length >= 12) {
+        const ssrc = msg.readUInt32BE(8);
+        const c = s.bySsrc.get(ssrc) ?? { bytes: 0, packets: 0, firstAt: s.lastAt, lastAt: 0 };
+        c.bytes += msg.length;
+        c.packets += 1;
+        c.lastAt = s.lastAt;
+        s.bySsrc.set(ssrc, c);
+      }
     });
     return s;
   }

@@ -31,7 +31,7 @@ describe('health with the in-memory store', () => {
   it('answers 200 with the store kind and this process id', async () => {
     const h = await health(srv.url);
     expect(h.status).toBe(200);
-    expect(h.body).toEqual({ ok: true, store: 'memory', nodeId: srv.nodeId, mediaMeetings: null });
+    expect(h.body).toEqual({ ok: true, store: 'memory', nodeId: srv.nodeId, mediaMeetings: null, mediaLoad: null, redis: null });
   });
 
   it('is never rate-limited: 100 probes in a row all answer 200, while the API still is', async () => {
@@ -61,10 +61,10 @@ describe('health with Redis', () => {
   });
 
   it('answers 503 promptly while Redis is down, and 200 again once it is back', async () => {
-    expect((await health(srv.url)).body).toEqual({ ok: true, store: 'redis', nodeId: srv.nodeId, mediaMeetings: null });
+    expect((await health(srv.url)).body).toEqual({ ok: true, store: 'redis', nodeId: srv.nodeId, mediaMeetings: null, mediaLoad: null, redis: true });
     await redis.kill();
     const down = await until(srv.url, 503);
-    expect(down.body).toEqual({ ok: false, store: 'redis', nodeId: srv.nodeId, mediaMeetings: null });
+    expect(down.body).toEqual({ ok: false, store: 'redis', nodeId: srv.nodeId, mediaMeetings: null, mediaLoad: null, redis: false });
     // Not queued behind ioredis' reconnects: each probe answers within the probe timeout.
     const again = await health(srv.url);
     expect(again.status).toBe(503);

@@ -61,7 +61,7 @@ describe('HTTP API', () => {
 
   it('reports health and sends security headers', async () => {
     const res = await fetch(`${srv.url}/api/health`);
-    expect(await res.json()).toEqual({ ok: true, store: 'memory', nodeId: srv.nodeId, mediaMeetings: null });
+    expect(await res.json()).toEqual({ ok: true, store: 'memory', nodeId: srv.nodeId, mediaMeetings: null, mediaLoad: null, redis: null });
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });

@@ -28,7 +28,7 @@ const server = sources(path.join(root, 'server/src'));
  * Dotted camelCase string literals in the server (`'stick.notHolder'`), minus module specifiers
  * and file names. What is left is either an error key or one of these names, which are not.
  */
-const NOT_KEYS = new Set(['media.workers', 'media.meeting']); // pino `component` names
+const NOT_KEYS = new Set(['media.workers', 'media.meeting', 'media.cluster']); // pino `component` names
 function dottedLiterals(text: string): string[] {
   const code = text.replace(/\bfrom\s+'[^']*'/g, '').replace(/\bimport\s+'[^']*'/g, '');
   return [...code.matchAll(/'([a-z][A-Za-z]*\.[a-z][A-Za-z]*)'/g)]

@@ -31,6 +31,10 @@ export interface HealthReport {
   nodeId: string;
   /** Meetings with audio (a mediasoup router) on this process; null without media. */
   mediaMeetings: number | null;
+  /** This process's media load (meetings, producers, consumers it forwards); null without media. */
+  mediaLoad: { meetings: number; producers: number; consumers: number } | null;
+  /** Whether Redis answers (null with the in-memory store). */
+  redis: boolean | null;
 }
 
 export interface HttpOptions {

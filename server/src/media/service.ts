@@ -56,7 +56,8 @@ type Handler<K extends MediaCommandName> = (
   payload: MediaPayload<K>,
 ) => Promise<object>;
 
-type ServiceEvents = { closed: [] };
+/** `meetingClosed`: a meeting's router on this node closed (its last person's media is gone). */
+type ServiceEvents = { closed: []; meetingClosed: [meetingId: string] };
 
 /** Nobody is left in the meeting: nothing to keep for it. (A closed meeting is kept while people
  * read its end screen, so that media requests get `wrong_phase`.) */
@@ -279,6 +280,7 @@ export class MediaService extends EventEmitter<ServiceEvents> {
             if (this.#meetings.get(meetingId) === m) this.#meetings.delete(meetingId);
             const s = this.#snapshots.get(meetingId);
             if (s && isOver(s)) this.#snapshots.delete(meetingId);
+            if (!this.#meetings.has(meetingId)) this.emit('meetingClosed', meetingId);
           });
           const snap = this.#snapshots.get(meetingId);
           if (snap) m.reconcile(snap);

@@ -17,6 +17,17 @@ export function redisKeys(prefix: string) {
     groupDeadlines: `${prefix}group-deadlines`,
     /** Socket.IO Redis Streams adapter stream. */
     stream: `${prefix}socket.io`,
+    /**
+     * Media across processes (docs/media.md): each media process's heartbeat (its load, with a
+     * TTL), the set of media processes, a meeting's media home (a nodeId) and, per process, the
+     * meetings it is home to; the pub/sub channels of the media RPC (one per process, one to all).
+     */
+    mediaNode: (nodeId: string) => `${prefix}media:node:${nodeId}`,
+    mediaNodes: `${prefix}media:nodes`,
+    mediaHome: (meetingId: string) => `${prefix}media:home:${meetingId}`,
+    mediaHomes: (nodeId: string) => `${prefix}media:homes:${nodeId}`,
+    mediaRpc: (nodeId: string) => `${prefix}media:rpc:${nodeId}`,
+    mediaRpcAll: `${prefix}media:rpc-all`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

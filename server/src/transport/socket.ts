@@ -389,3 +389,28 @@ function signalOf(socket: AppSocket): PeerSignal {
     notify: (event, payload) => void emit(event, payload),
   };
 }
+
+/**
+ * How media reaches this process's sockets by id (the media home may be another process: it
+ * sends pushes and consumer offers here through its RPC, and this delivers them).
+ */
+export function socketReach(io: AppServer) {
+  const local = (socketId: string) => io.sockets.sockets.get(socketId);
+  return {
+    notify(socketId: string, event: string, payload: unknown): void {
+      const socket = local(socketId);
+      if (socket) (socket.emit as unknown as (e: string, p: unknown) => boolean).call(socket, event, payload);
+    },
+    async offer(socketId: string, info: Parameters<PeerSignal['offerConsumer']>[0]): Promise<boolean> {
+      const socket = local(socketId);
+      if (!socket?.data.session) return false;
+      return signalOf(socket).offerConsumer(info).catch(() => false);
+    },
+    /** Every joined socket of the meeting on this process starts its audio again. */
+    resetMeeting(meetingId: string): void {
+      for (const socket of io.sockets.sockets.values()) {
+        if (socket.data.session?.meetingId === meetingId) socket.emit('mediaReset', { reason: 'workerDied' });
+      }
+    },
+  };
+}

@@ -434,6 +434,8 @@ export class MediaSession {
       iceParameters: info.iceParameters,
       iceCandidates: info.iceCandidates as never,
       dtlsParameters: info.dtlsParameters as never,
+      // TURN with time-limited credentials when the server offers it (strict firewalls).
+      ...(info.iceServers?.length ? { iceServers: info.iceServers } : {}),
     };
     const transport = info.direction === 'recv' ? device.createRecvTransport(options) : device.createSendTransport(options);
     transport.on('connect', ({ dtlsParameters }, done, fail) => {

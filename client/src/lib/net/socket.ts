@@ -40,6 +40,11 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export function openSocket(): AppSocket {
   return io({
     path: '/socket.io',
+    // WebSocket first: one connection that any server process behind a load balancer can hold
+    // without sticky sessions (docs/install.md). HTTP long-polling stays as the fallback for
+    // networks that block WebSocket; it needs sticky sessions when there are several processes.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     autoConnect: false,
     reconnection: true,
     reconnectionDelay: 500,
