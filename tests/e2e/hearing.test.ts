@@ -235,6 +235,7 @@ describe('can anyone hear me', () => {
     await lea.getByTestId('leader-heard-hint').waitFor();
 
     // Switched off in the leader's settings: no longer forwarded, and the panel says why.
+    await lea.getByTestId('tools-tab-settings').click();
     const box = lea.getByTestId('settings-leader-heard');
     expect(await box.isChecked()).toBe(true);
     await box.uncheck();
