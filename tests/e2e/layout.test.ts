@@ -176,12 +176,14 @@ describe('the room as a leader runs it', () => {
       await shoot(lea, `leader-${size}-dark`);
       await shoot(bob, `participant-queued-${size}-dark`);
       for (const p of [lea, bob]) await p.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
-      await inFirstScreen(lea, vp.width >= 1000 ? [...leaderEssentials, 'warn-closing'] : leaderEssentials);
+      // The ending: in the console on a desktop; its first step in the bottom bar on a phone.
+      await inFirstScreen(lea, vp.width >= 1000 ? [...leaderEssentials, 'warn-closing'] : [...leaderEssentials, 'dock-warn']);
+      expect(await lea.getByTestId('dock-warn').isVisible()).toBe(vp.width < 1000);
       await inFirstScreen(bob, ['lower-hand', 'my-position', 'holder-name']);
       await inFirstScreen(ann, ['release-stick', 'decline-stick']);
       // Thumb-sized: every button of the phone's bottom bar is at least 44 px high.
       if (vp.width < 500) {
-        for (const id of ['pass-next', 'take-back', 'start-round', 'queue-pass', 'admit']) {
+        for (const id of ['pass-next', 'take-back', 'start-round', 'dock-warn', 'queue-pass', 'admit']) {
           const box = await lea.getByTestId(id).first().boundingBox();
           expect(box!.height, id).toBeGreaterThanOrEqual(44);
         }
@@ -190,7 +192,7 @@ describe('the room as a leader runs it', () => {
     // One look in Lithuanian, on the phone.
     await lea.getByTestId('language-switch').selectOption('lt');
     await expect.poll(() => lea.locator('html').getAttribute('lang')).toBe('lt');
-    await inFirstScreen(lea, leaderEssentials);
+    await inFirstScreen(lea, [...leaderEssentials, 'dock-warn']);
     await shoot(lea, 'leader-360x740-lt');
     await lea.getByTestId('language-switch').selectOption('en');
     await expect.poll(() => lea.locator('html').getAttribute('lang')).toBe('en');
@@ -227,11 +229,15 @@ describe('the room as a leader runs it', () => {
     await saidAndShown(ann, 'my-news', /We’ll come back to you at the end of the round\./);
     await shoot(ann, 'participant-deferred-360x740-light');
 
-    // The closing warning on the phone: the banner comes, the console keeps its buttons in reach.
-    await lea.getByTestId('warn-closing').click();
-    await lea.getByTestId('extend-meeting').waitFor();
+    // The closing warning on the phone, in one tap of the bottom bar (the meeting's own 5 minutes):
+    // the banner comes, the console keeps its buttons in reach, and "+5 minutes" takes the warning's place.
+    await lea.getByTestId('dock-warn').click();
+    await lea.getByTestId('dock-extend').waitFor();
     await ann.getByTestId('closing-warning').waitFor();
-    await inFirstScreen(lea, ['pass-next', 'take-back', 'end-round', 'holder-name']);
+    const left = Number(await lea.getByTestId('closing-warning').getAttribute('data-remaining-seconds'));
+    expect(left).toBeGreaterThan(200);
+    expect(left).toBeLessThanOrEqual(300);
+    await inFirstScreen(lea, ['pass-next', 'take-back', 'end-round', 'dock-extend', 'holder-name']);
     await shoot(lea, 'leader-closing-360x740-light');
     await shoot(ann, 'participant-closing-360x740-light');
 

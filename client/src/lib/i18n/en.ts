@@ -668,6 +668,8 @@ export const en = {
     arrivalSound: 'Play a soft sound when someone arrives',
     arrivalSoundShort: 'Sound',
     arrivalSoundHint: 'Only you hear it. This browser remembers your choice.',
+    // The phone's bottom bar: the meeting's own warning in one tap (short: three buttons share the bar).
+    dockWarn: 'Warn · {{minutes}} min',
   },
   /** A meeting whose leader is gone carries on (rules F11, F12); one seat per leader link (S12). */
   leaderless: {

@@ -994,6 +994,7 @@ export const fi = {
     arrivalSound: 'Pehmeä ääni, kun joku saapuu',
     arrivalSoundShort: 'Ääni',
     arrivalSoundHint: 'Vain sinä kuulet sen. Tämä selain muistaa valintasi.',
+    dockWarn: 'Muistuta · {{minutes}} min',
   },
   leaderless: {
     banner: 'Ohjaaja ei ole paikalla, joten ryhmä jatkaa itse.',

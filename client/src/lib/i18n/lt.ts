@@ -1036,6 +1036,7 @@ export const lt = {
     arrivalSound: 'Tylus garsas, kai kas nors atvyksta',
     arrivalSoundShort: 'Garsas',
     arrivalSoundHint: 'Girdite tik jūs. Ši naršyklė įsimena jūsų pasirinkimą.',
+    dockWarn: 'Įspėti · {{minutes}} min.',
   },
   leaderless: {
     banner: 'Vedėjo nėra, todėl grupė tęsia pati.',

@@ -1033,6 +1033,7 @@ export const sl = {
     arrivalSound: 'Nežen zvok, ko nekdo pride',
     arrivalSoundShort: 'Zvok',
     arrivalSoundHint: 'Slišite ga samo vi. Ta brskalnik si zapomni vašo izbiro.',
+    dockWarn: 'Opozori · {{minutes}} min',
   },
   leaderless: {
     banner: 'Vodje ni, zato skupina nadaljuje sama.',
