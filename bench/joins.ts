@@ -48,6 +48,8 @@ const PARALLEL = Number(option('parallel', 'PARALLEL', '10'));
 const PEOPLE = Number(option('people', 'PEOPLE', '50'));
 const SAMPLES = Number(option('samples', 'SAMPLES', '40'));
 const STORE = option('store', 'STORE', 'redis');
+/** Time between the starts of two probe commands. */
+const PROBE_SPACING_MS = 60;
 const SERVER_ROOT = path.resolve(option('server-root', 'SERVER_ROOT', ROOT));
 
 async function serverProcess(port: number, redisUrl: string | null): Promise<ChildProcess> {
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
     }
     const prober = probe ?? leader;
 
-    /** Command latency: a hand raised and lowered, ack round trip, SAMPLES times. */
+    /** Command latency: a hand raised and lowered, ack round trip, SAMPLES times, one every PROBE_SPACING_MS. */
     const latency = async (n = SAMPLES): Promise<{ p50: number; p95: number }> => {
       const ms: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -128,6 +130,10 @@ async function main(): Promise<void> {
         const r = await call(prober, i % 2 ? 'lowerHand' : 'raiseHand', {});
         ms.push(performance.now() - t0);
         if (!r.ok) throw new Error(`probe command refused: ${r.error?.code}`);
+        // Paced like a person, and under the per-connection command limit (2 x 20/s over 2 s):
+        // on a quiet machine 40 back-to-back probes after the join would be refused.
+        const wait = t0 + PROBE_SPACING_MS - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       if (n % 2) await call(prober, 'lowerHand', {});
       return { p50: quantile(ms, 0.5), p95: quantile(ms, 0.95) };
