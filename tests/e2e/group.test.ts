@@ -69,6 +69,9 @@ describe('a weekly group in Chromium', () => {
     await create.getByTestId('group-weekday').selectOption(weekday);
     await create.getByTestId('group-time').fill('00:00');
     await create.getByTestId('group-agenda').fill('Check-in\nSharing round\nClosing words');
+    // This group's leader is heard only with the stick, like everyone (F10): kept for every meeting.
+    expect(await create.getByTestId('group-leader-heard').isChecked()).toBe(true);
+    await create.getByTestId('group-leader-heard').uncheck();
     await shoot(create, 'group-create');
     await audit(create, 'group create form');
     await create.getByTestId('group-submit').click();
@@ -106,6 +109,8 @@ describe('a weekly group in Chromium', () => {
     await join(ben, 'Ben');
 
     // The meeting runs and closes properly; then the leader hands next week to Ona.
+    await lea.getByTestId('tools-tab-settings').click();
+    expect(await lea.getByTestId('settings-leader-heard').isChecked()).toBe(false);
     await lea.getByTestId('start-meeting').click();
     await lea.getByTestId('close-meeting').click();
     await lea.getByTestId('close-meeting-confirm').click();
