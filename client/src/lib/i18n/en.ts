@@ -210,7 +210,6 @@ export const en = {
     position_ordinal_two: 'You are {{count}}nd in the queue.',
     position_ordinal_few: 'You are {{count}}rd in the queue.',
     position_ordinal_other: 'You are {{count}}th in the queue.',
-    positionNext: 'You are next in the queue.',
   },
   queue: {
     heading: 'Waiting to speak',
@@ -310,7 +309,6 @@ export const en = {
     position_ordinal_two: 'You are now {{count}}nd in the queue.',
     position_ordinal_few: 'You are now {{count}}rd in the queue.',
     position_ordinal_other: 'You are now {{count}}th in the queue.',
-    positionNext: 'You are next.',
     leftQueue: 'You are no longer in the queue.',
     meetingStarted: 'The meeting has started.',
     meetingClosed: 'The meeting has ended. Thank you for being here.',
@@ -381,11 +379,9 @@ export const en = {
     autoPass: 'Pass the stick straight to the next person in the queue',
   },
   people: {
-    toolsHeading: 'Looking after the group',
     lobbyHeading: 'Waiting to come in',
     lobbyCount_one: '{{count}} person is waiting',
     lobbyCount_other: '{{count}} people are waiting',
-    lobbyEmpty: 'Nobody is waiting.',
     // Accessible names begin with the visible words (WCAG 2.5.3, label in name).
     admit: 'Let in {{name}}',
     admitShort: 'Let in',

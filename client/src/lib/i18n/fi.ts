@@ -223,7 +223,6 @@ export const fi = {
     notOpen: 'Voit pyytää puheenvuoroa, kun tapaaminen on alkanut.',
     observer: 'Olet täällä havainnoijana: kuuntelet etkä ole puheenvuorojonossa.',
     position_ordinal_other: 'Olet {{count}}. jonossa.',
-    positionNext: 'Olet seuraavana vuorossa.',
   },
   queue: {
     heading: 'Odottavat puheenvuoroa',
@@ -317,7 +316,6 @@ export const fi = {
     holderChanged: '{{name}} on nyt puheenvuorossa.',
     stickCentre: 'Puheenvuorokeppi on taas keskellä.',
     position_ordinal_other: 'Olet nyt {{count}}. jonossa.',
-    positionNext: 'Olet seuraavana.',
     leftQueue: 'Et ole enää jonossa.',
     meetingStarted: 'Tapaaminen on alkanut.',
     meetingClosed: 'Tapaaminen on päättynyt. Kiitos, että olit mukana.',
@@ -388,11 +386,9 @@ export const fi = {
     autoPass: 'Anna puheenvuoro suoraan seuraavalle jonossa',
   },
   people: {
-    toolsHeading: 'Ryhmästä huolehtiminen',
     lobbyHeading: 'Odottavat pääsyä sisään',
     lobbyCount_one: '{{count}} henkilö odottaa',
     lobbyCount_other: '{{count}} henkilöä odottaa',
-    lobbyEmpty: 'Kukaan ei odota.',
     // Accessible names begin with the visible words (WCAG 2.5.3, label in name).
     admit: 'Päästä sisään: {{name}}',
     admitShort: 'Päästä sisään',

@@ -225,7 +225,6 @@ export const lt = {
     notOpen: 'Paprašyti žodžio galėsite, kai susitikimas prasidės.',
     observer: 'Čia dalyvaujate kaip stebėtojas: klausotės ir eilėje nestovite.',
     position_ordinal_other: 'Jūsų vieta eilėje: {{count}}.',
-    positionNext: 'Jūsų eilė – kita.',
   },
   queue: {
     heading: 'Laukia eilėje kalbėti',
@@ -331,7 +330,6 @@ export const lt = {
     holderChanged: '{{name}} laiko lazdelę.',
     stickCentre: 'Lazdelė vėl rato viduryje.',
     position_ordinal_other: 'Dabar jūsų vieta eilėje: {{count}}.',
-    positionNext: 'Jūsų eilė – kita.',
     leftQueue: 'Jūs nebestovite eilėje.',
     meetingStarted: 'Susitikimas prasidėjo.',
     meetingClosed: 'Susitikimas baigėsi. Ačiū, kad buvote.',
@@ -414,13 +412,11 @@ export const lt = {
     autoPass: 'Lazdelę iškart perduoti kitam eilėje laukiančiam žmogui',
   },
   people: {
-    toolsHeading: 'Rūpinimasis grupe',
     lobbyHeading: 'Laukia, kol įleis',
     lobbyCount_one: 'Laukia {{count}} žmogus',
     lobbyCount_few: 'Laukia {{count}} žmonės',
     lobbyCount_many: 'Laukia {{count}} žmogaus',
     lobbyCount_other: 'Laukia {{count}} žmonių',
-    lobbyEmpty: 'Niekas nelaukia.',
     // Accessible names begin with the visible words (WCAG 2.5.3, label in name).
     admit: 'Įleisti: {{name}}',
     admitShort: 'Įleisti',

@@ -217,7 +217,6 @@ export const lv = {
     notOpen: 'Vārdu varēsiet palūgt, kad tikšanās būs sākusies.',
     observer: 'Jūs esat šeit novērotāja lomā: jūs klausāties un rindā nestājaties.',
     position_ordinal_other: 'Jūs esat {{count}}. vietā rindā.',
-    positionNext: 'Nākamā kārta ir jūsu.',
   },
   queue: {
     heading: 'Gaida vārdu',
@@ -317,7 +316,6 @@ export const lv = {
     holderChanged: 'Nūjiņu tur {{name}}.',
     stickCentre: 'Nūjiņa atkal ir loka vidū.',
     position_ordinal_other: 'Tagad jūs esat {{count}}. vietā rindā.',
-    positionNext: 'Nākamā kārta ir jūsu.',
     leftQueue: 'Jūs vairs neesat rindā.',
     meetingStarted: 'Tikšanās ir sākusies.',
     meetingClosed: 'Tikšanās ir beigusies. Paldies, ka bijāt kopā ar mums.',
@@ -394,12 +392,10 @@ export const lv = {
     autoPass: 'Nodot nūjiņu uzreiz nākamajam rindā',
   },
   people: {
-    toolsHeading: 'Rūpes par grupu',
     lobbyHeading: 'Gaida, lai ienāktu',
     lobbyCount_zero: 'Gaida {{count}} cilvēki',
     lobbyCount_one: 'Gaida {{count}} cilvēks',
     lobbyCount_other: 'Gaida {{count}} cilvēki',
-    lobbyEmpty: 'Neviens negaida.',
     // Accessible names begin with the visible words (WCAG 2.5.3, label in name).
     admit: 'Ielaist: {{name}}',
     admitShort: 'Ielaist',

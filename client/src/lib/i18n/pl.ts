@@ -217,7 +217,6 @@ export const pl = {
     notOpen: 'O głos poprosisz, gdy spotkanie się zacznie.',
     observer: 'Jesteś tu jako osoba obserwująca: słuchasz i nie stajesz w kolejce.',
     position_ordinal_other: 'Jesteś {{count}}. w kolejce.',
-    positionNext: 'Jesteś pierwszą osobą w kolejce.',
   },
   queue: {
     heading: 'Czekają na głos',
@@ -324,7 +323,6 @@ export const pl = {
     stickCentre: 'Pałeczka wróciła na środek.',
     // Read aloud by screen readers: "2." would be spoken with a gender, this wording has none.
     position_ordinal_other: 'Twoje miejsce w kolejce: {{count}}.',
-    positionNext: 'Jesteś teraz pierwszą osobą w kolejce.',
     leftQueue: 'Nie jesteś już w kolejce.',
     meetingStarted: 'Spotkanie się zaczęło.',
     meetingClosed: 'Spotkanie się zakończyło. Dziękujemy za twoją obecność.',
@@ -407,13 +405,11 @@ export const pl = {
     autoPass: 'Przekazuj głos od razu następnej osobie z kolejki',
   },
   people: {
-    toolsHeading: 'Troska o grupę',
     lobbyHeading: 'Czekają na wejście',
     lobbyCount_one: '{{count}} osoba czeka',
     lobbyCount_few: '{{count}} osoby czekają',
     lobbyCount_many: '{{count}} osób czeka',
     lobbyCount_other: '{{count}} osoby czeka',
-    lobbyEmpty: 'Nikt nie czeka.',
     // Accessible names begin with the visible words (WCAG 2.5.3, label in name).
     admit: 'Wpuść: {{name}}',
     admitShort: 'Wpuść',

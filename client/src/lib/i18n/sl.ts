@@ -223,7 +223,6 @@ export const sl = {
     notOpen: 'Za besedo lahko prosite, ko se srečanje začne.',
     observer: 'Tukaj ste, da opazujete: poslušate in niste v vrsti.',
     position_ordinal_other: 'V vrsti ste {{count}}.',
-    positionNext: 'Na vrsti ste naslednji.',
   },
   queue: {
     heading: 'Čakajo na besedo',
@@ -329,7 +328,6 @@ export const sl = {
     holderChanged: 'Palico ima {{name}}.',
     stickCentre: 'Palica je spet na sredini.',
     position_ordinal_other: 'Zdaj ste {{count}}. v vrsti.',
-    positionNext: 'Na vrsti ste naslednji.',
     leftQueue: 'Niste več v vrsti.',
     meetingStarted: 'Srečanje se je začelo.',
     meetingClosed: 'Srečanje se je končalo. Hvala, da ste bili z nami.',
@@ -412,13 +410,11 @@ export const sl = {
     autoPass: 'Palica gre takoj k naslednji osebi v vrsti',
   },
   people: {
-    toolsHeading: 'Skrb za skupino',
     lobbyHeading: 'Čakajo na vstop',
     lobbyCount_one: 'Čaka {{count}} oseba',
     lobbyCount_two: 'Čakata {{count}} osebi',
     lobbyCount_few: 'Čakajo {{count}} osebe',
     lobbyCount_other: 'Čaka {{count}} oseb',
-    lobbyEmpty: 'Nihče ne čaka.',
     // Accessible names begin with the visible words (WCAG 2.5.3, label in name).
     admit: 'Spusti noter: {{name}}',
     admitShort: 'Spusti noter',
