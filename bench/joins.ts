@@ -22,7 +22,7 @@
  * join limit), the load generator here; all traffic stays on 127.0.0.1. Exit code 0 unless the
  * benchmark itself could not run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type CreateMeetingResponse, type RoomSnapshot, type ServerToClientEvents } from '@peer-circle/shared';
 import { freePort, startRedis } from '../tests/helpers/redis.ts';
+import { serverProcess as startProcess, stopProcess } from '../tests/helpers/process.ts';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Reply = { ok: boolean; error?: { code: string; key: string } } & Record<string, unknown>;
@@ -53,20 +54,8 @@ const PROBE_SPACING_MS = 60;
 const SERVER_ROOT = path.resolve(option('server-root', 'SERVER_ROOT', ROOT));
 
 async function serverProcess(port: number, redisUrl: string | null): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: SERVER_ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MEDIA: 'false', LOG_LEVEL: 'warn', TRUST_PROXY: 'loopback', ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: 'bench-joins:' } : {}) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Peer Circle is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  return child;
+  const env = { TRUST_PROXY: 'loopback', ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: 'bench-joins:' } : {}) };
+  return (await startProcess(port, env, SERVER_ROOT)).child;
 }
 
 const sockets: ClientSocket[] = [];
@@ -191,8 +180,7 @@ async function main(): Promise<void> {
     console.log(`seats ${first.seats} -> ${last.seats}, snapshot ${kb(first.bytes)} -> ${kb(last.bytes)}, command p50 ${first.p50.toFixed(1)} -> ${last.p50.toFixed(1)} ms (p95 ${first.p95.toFixed(1)} -> ${last.p95.toFixed(1)} ms)`);
   } finally {
     for (const s of sockets) s.disconnect();
-    server.kill('SIGTERM');
-    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    await stopProcess(server);
     await redis?.stop();
   }
 }

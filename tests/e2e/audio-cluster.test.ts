@@ -5,8 +5,7 @@
  * WebRTC transport connects straight to the home. Each hears the other's turn with the stick.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
@@ -15,6 +14,7 @@ import { launchChromium } from '../helpers/browser.ts';
 import { createMeeting, Member } from '../helpers/client.ts';
 import { sleep } from '../helpers/media.ts';
 import { scaled } from '../helpers/time.ts';
+import { serverProcess as startProcess } from '../helpers/process.ts';
 
 interface MediaDebug {
   producerId: string | null;
@@ -40,35 +40,17 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A real server process (killable with kill -9) on the same Redis, with audio. */
 async function childServer(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'e2e-mc:',
-      MEDIA: 'true',
-      MEDIASOUP_MIN_PORT: '46000',
-      MEDIASOUP_MAX_PORT: '46999',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  return startProcess(port, {
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'e2e-mc:',
+    MEDIA: 'true',
+    MEDIASOUP_MIN_PORT: '46000',
+    MEDIASOUP_MAX_PORT: '46999',
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Peer Circle is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 /** The same invitation, opened on another process (the token is in the fragment). */

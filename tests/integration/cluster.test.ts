@@ -1,12 +1,12 @@
 /** Several server processes on one Redis: shared meetings, no lost updates, crash recovery. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis.ts';
 import { createMeeting, Member, sleep } from '../helpers/client.ts';
 import { scaled } from '../helpers/time.ts';
+import { serverProcess as startProcess } from '../helpers/process.ts';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -14,7 +14,6 @@ beforeAll(async () => {
 });
 afterAll(async () => redis?.stop());
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
  * A real server process (`tsx server/src/main.ts`), as `npm start` runs it. The restart tests
@@ -24,20 +23,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * and more at load 25, so the heartbeat is 10 s times the time factor unless a test sets it.
  */
 async function serverProcess(port: number, prefix: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, REDIS_PREFIX: prefix, MEDIA: 'false', LOG_LEVEL: 'warn', GRACE_SECONDS: '60', HEARTBEAT_MS: String(scaled(10_000)), ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Peer Circle is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  return child;
+  const env0 = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, GRACE_SECONDS: '60', HEARTBEAT_MS: String(scaled(10_000)) };
+  return (await startProcess(port, { ...env0, ...env })).child;
 }
 
 describe('two server processes on one Redis', () => {

@@ -10,8 +10,7 @@
  * that count bytes per SSRC, i.e. per voice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { NewConsumerInfo } from '@peer-circle/shared';
 import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
@@ -19,8 +18,8 @@ import { startRedis, freePort, type TestRedis } from '../helpers/redis.ts';
 import { createMeeting, Member } from '../helpers/client.ts';
 import { RtpSender, RtpSink, opusRtpParameters, sleep, until } from '../helpers/media.ts';
 import { scaled } from '../helpers/time.ts';
+import { serverProcess as startProcess } from '../helpers/process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const PREFIX = 'mc:';
 
 let redis: TestRedis;
@@ -31,34 +30,17 @@ const open: { senders: RtpSender[]; sinks: RtpSink[]; members: Member[] } = { se
 
 async function childServer(): Promise<{ url: string; nodeId: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: PREFIX,
-      MEDIA: 'true',
-      MEDIA_PLAIN_RTP: '1',
-      MEDIASOUP_WORKERS: '1',
-      MEDIASOUP_LISTEN_IP: '127.0.0.1',
-      MEDIASOUP_MIN_PORT: '46000',
-      MEDIASOUP_MAX_PORT: '46999',
-      LOG_LEVEL: 'warn',
-      HEARTBEAT_MS: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { url, child } = await startProcess(port, {
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: PREFIX,
+    MEDIA: 'true',
+    MEDIA_PLAIN_RTP: '1',
+    MEDIASOUP_WORKERS: '1',
+    MEDIASOUP_LISTEN_IP: '127.0.0.1',
+    MEDIASOUP_MIN_PORT: '46000',
+    MEDIASOUP_MAX_PORT: '46999',
+    HEARTBEAT_MS: '1000',
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Peer Circle is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
   const health = (await (await fetch(`${url}/api/health`)).json()) as { nodeId: string };
   return { url, nodeId: health.nodeId, child };
 }

@@ -6,13 +6,12 @@
  * within 10 s. The protocol-level clients here do not retry: the server alone must absorb the storm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis.ts';
 import { createMeeting, Member } from '../helpers/client.ts';
 import { scaled } from '../helpers/time.ts';
+import { serverProcess as startProcess, stopProcess } from '../helpers/process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const PEOPLE = 100;
 
 let redis: TestRedis;
@@ -21,33 +20,16 @@ let urls: string[] = [];
 
 /** A real server process (`tsx server/src/main.ts`), as `npm start` runs it. */
 async function serverProcess(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'storm:',
-      MEDIA: 'false',
-      LOG_LEVEL: 'warn',
-      GRACE_SECONDS: '60',
-      HEARTBEAT_MS: String(scaled(10_000)),
-      // Every seat of this test comes from 127.0.0.1: the per-address limit on new seats is not
-      // what is tested here (tests/integration/join-flood.test.ts is about it).
-      JOIN_LIMIT_PER_ADDRESS: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const started = await startProcess(port, {
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'storm:',
+    GRACE_SECONDS: '60',
+    HEARTBEAT_MS: String(scaled(10_000)),
+    // Every seat of this test comes from 127.0.0.1: the per-address limit on new seats is not
+    // what is tested here (tests/integration/join-flood.test.ts is about it).
+    JOIN_LIMIT_PER_ADDRESS: '1000',
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Peer Circle is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  return child;
+  return started.child;
 }
 
 beforeAll(async () => {
@@ -57,10 +39,7 @@ beforeAll(async () => {
   urls = ports.map((p) => `http://127.0.0.1:${p}`);
 });
 afterAll(async () => {
-  for (const s of servers) {
-    s.kill('SIGTERM');
-    await new Promise((r) => (s.exitCode !== null ? r(null) : s.once('exit', r)));
-  }
+  for (const s of servers) await stopProcess(s);
   await redis?.stop();
 });
 
