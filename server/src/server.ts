@@ -216,6 +216,8 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     media: mediaCluster,
     ...(o.ratePerSecond !== undefined ? { ratePerSecond: o.ratePerSecond } : {}),
     ...(o.joinLimit !== undefined ? { joinLimit: o.joinLimit } : {}),
+    // B3: one budget per address for every process of the deployment, not one per process.
+    joinBudget: adapterRedis ? { client: adapterRedis, keyPrefix: redisKeys(o.redisPrefix ?? 'pc:').joinBudget } : null,
     // B3: the client's address as the HTTP API reads it (express's compiled TRUST_PROXY setting).
     clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
   });

@@ -13,6 +13,7 @@ import { MAX_DEPARTED, toSnapshot } from '../../server/src/room/index.ts';
 import { testServer } from '../helpers/server.ts';
 import { createMeeting, type ClientSocket, type Reply } from '../helpers/client.ts';
 import { scaled } from '../helpers/time.ts';
+import { startRedis } from '../helpers/redis.ts';
 
 let server: RunningServer | undefined;
 const sockets: ClientSocket[] = [];
@@ -64,6 +65,38 @@ describe('B3 new seats per client address', () => {
     // Nothing of the refused join reached the meeting.
     const state = await server.service.load(m.meetingId);
     expect(state!.participants).toHaveLength(6);
+  });
+
+  it('[B3] with Redis one address has one budget across server processes, kept as a hash only', { timeout: scaled(60_000) }, async () => {
+    const redis = await startRedis();
+    const opts = { redisUrl: redis.url, redisPrefix: 'budget:', trustProxy: 'loopback', joinLimit: { perAddress: 4, windowMs: 60_000 } } as const;
+    const a = await testServer(opts);
+    const b = await testServer(opts);
+    try {
+      const m = await createMeeting(a.url);
+      const answers: Reply[] = [];
+      // Alternating between the two processes: per process it would be 3 of 4 each.
+      for (let i = 0; i < 6; i++) answers.push(await join(await connectAs((i % 2 ? b : a).url, '203.0.113.9'), m.tokens.participant, `Guest ${i}`));
+      expect(answers.map((r) => r.ok)).toEqual([true, true, true, true, false, false]);
+      expect(answers[4]).toMatchObject({ error: { code: 'rate_limited', key: 'rateLimit.joins' } });
+      expect((await join(await connectAs(b.url, '198.51.100.9'), m.tokens.participant, 'Neighbour')).ok).toBe(true);
+      // What Redis holds of the address: a hash that expires with the window, never the address.
+      const client = redis.client();
+      const keys = await client.keys('budget:join-budget*');
+      expect(keys.length).toBe(2);
+      for (const k of keys) {
+        expect(k).not.toContain('203.0.113');
+        expect(await client.pttl(k)).toBeGreaterThan(0);
+        expect(await client.pttl(k)).toBeLessThanOrEqual(60_000);
+      }
+      const dumps = await Promise.all((await client.keys('budget:*')).map((k) => client.dumpBuffer(k)));
+      expect(dumps.map((d) => d?.toString('latin1') ?? '').join('')).not.toContain('203.0.113');
+      client.disconnect();
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
   });
 
   it('[B3] without a trusted proxy the forwarded address is ignored: the connection’s own address counts', async () => {

@@ -15,6 +15,8 @@ export function redisKeys(prefix: string) {
     group: (groupId: string) => `${prefix}group:${groupId}`,
     groupToken: (tokenHash: string) => `${prefix}group-token:${tokenHash}`,
     groupDeadlines: `${prefix}group-deadlines`,
+    /** B3: the per-address join budgets shared by every process (rate-limiter-flexible's prefix). */
+    joinBudget: `${prefix}join-budget`,
     /** Socket.IO Redis Streams adapter stream. */
     stream: `${prefix}socket.io`,
     /**

@@ -35,7 +35,7 @@ import {
 } from '@peer-circle/shared';
 import { audienceOf, toSnapshot, type RoomState, type View } from '../room/index.ts';
 import type { ChangeBus, RoomService, Session } from '../app/service.ts';
-import { RateLimit } from '../lib/rate-limit.ts';
+import { RateLimit, type SharedBudget } from '../lib/rate-limit.ts';
 import { socketIdOf, type AppServer, type AppSocket, type LobbySeat } from './session.ts';
 
 /** What the transport hands audio requests to (the MediaService): it never sees a socket. */
@@ -56,6 +56,8 @@ export interface TransportOptions {
   ratePerSecond?: number;
   /** B3: joins that take a new seat, per client address and window, before `rate_limited`. */
   joinLimit?: JoinLimit;
+  /** B3: where the join budgets are shared by every process (Redis); without it, per process. */
+  joinBudget?: SharedBudget | null;
   /**
    * B3: the client's address from the connection's HTTP request: with a trusted proxy (TRUST_PROXY)
    * the one it forwarded, as the HTTP API reads it. Default: the connection's own address.
@@ -110,7 +112,7 @@ export class Transport {
     const rate = o.ratePerSecond ?? 20;
     this.#limiter = new RateLimit(rate * 2, 2000);
     const joins = o.joinLimit ?? DEFAULT_JOIN_LIMIT;
-    this.#joinLimiter = new RateLimit(joins.perAddress, joins.windowMs);
+    this.#joinLimiter = new RateLimit(joins.perAddress, joins.windowMs, o.joinBudget);
     o.io.on('connection', (socket) => this.#onConnection(socket));
     o.service.onCommitted(({ state, snapshot, events }) => {
       this.#broadcast(state, snapshot);
