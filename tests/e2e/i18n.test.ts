@@ -40,8 +40,11 @@ const BROWSER_LOCALE: Record<Language, string> = { en: 'en-US', lt: 'lt-LT', lv:
 /** People's names and the meeting's title: the same in every run, never English words. */
 const TITLE = 'Kiwi 7';
 const NAMES = ['Ilze', 'Jurek'];
-/** Words that are the same in every language: the product's name and the switch's language names. */
-const SAME_EVERYWHERE = new Set(['peer', 'circle', ...TITLE.toLowerCase().split(' '), ...NAMES.map((n) => n.toLowerCase()), ...Object.values(LANGUAGE_NAMES).map((n) => n.toLowerCase())]);
+/**
+ * Words that are the same in every language: the product's name, the switch's language names, and
+ * the minute's short unit as Intl writes it in all six ("5 min", Lithuanian "5 min.").
+ */
+const SAME_EVERYWHERE = new Set(['peer', 'circle', 'min', ...TITLE.toLowerCase().split(' '), ...NAMES.map((n) => n.toLowerCase()), ...Object.values(LANGUAGE_NAMES).map((n) => n.toLowerCase())]);
 
 type Screen = 'home' | 'links' | 'join' | 'leader room' | 'participant room' | 'participant end' | 'leader end';
 

@@ -92,6 +92,9 @@ async function inFirstScreen(page: Page, testIds: string[]): Promise<void> {
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
+  // A colour change just switched is still fading (150 ms): picture the page once it is done.
+  // (Transitions only: a looping animation never finishes; a replaced transition is cancelled.)
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => undefined))));
   await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 

@@ -48,8 +48,21 @@ async function join(link: string, name: string): Promise<Page> {
 
 /** The page's background colour, as drawn. */
 const background = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-/** The colour scheme native controls use. */
-const scheme = (page: Page) => page.evaluate(() => getComputedStyle(document.documentElement).colorScheme);
+/**
+ * The colour scheme native controls use, as the browser applies it: the system colour `Canvas`
+ * (a select list's or a checkbox's background) is white in the light scheme and near black in
+ * the dark one. (The root declares `color-scheme: light dark`; which one is used is the question.)
+ */
+const scheme = (page: Page) =>
+  page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.style.backgroundColor = 'Canvas';
+    document.body.append(probe);
+    const [r, g, b] = (getComputedStyle(probe).backgroundColor.match(/\d+/g) ?? []).map(Number);
+    probe.remove();
+    const sum = (r ?? -1) + (g ?? -1) + (b ?? -1);
+    return sum === 765 ? 'light' : sum >= 0 && sum < 150 ? 'dark' : `unknown (${sum})`;
+  });
 const LIGHT_BG = 'rgb(246, 243, 238)'; // --bg, light set (app.css)
 const DARK_BG = 'rgb(20, 27, 30)'; // --bg, dark set
 

@@ -665,7 +665,7 @@ export const en = {
     arrivalSoundShort: 'Sound',
     arrivalSoundHint: 'Only you hear it. This browser remembers your choice.',
     // The phone's bottom bar: the meeting's own warning in one tap (short: three buttons share the bar).
-    dockWarn: 'Warn · {{minutes}} min',
+    dockWarn: 'Warn · {{duration}}',
   },
   /** A meeting whose leader is gone carries on (rules F11, F12); one seat per leader link (S12). */
   leaderless: {

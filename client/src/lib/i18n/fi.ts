@@ -990,7 +990,7 @@ export const fi = {
     arrivalSound: 'Pehmeä ääni, kun joku saapuu',
     arrivalSoundShort: 'Ääni',
     arrivalSoundHint: 'Vain sinä kuulet sen. Tämä selain muistaa valintasi.',
-    dockWarn: 'Muistuta · {{minutes}} min',
+    dockWarn: 'Muistuta · {{duration}}',
   },
   leaderless: {
     banner: 'Ohjaaja ei ole paikalla, joten ryhmä jatkaa itse.',

@@ -1032,7 +1032,7 @@ export const lt = {
     arrivalSound: 'Tylus garsas, kai kas nors atvyksta',
     arrivalSoundShort: 'Garsas',
     arrivalSoundHint: 'Girdite tik jūs. Ši naršyklė įsimena jūsų pasirinkimą.',
-    dockWarn: 'Įspėti · {{minutes}} min.',
+    dockWarn: 'Įspėti · {{duration}}',
   },
   leaderless: {
     banner: 'Vedėjo nėra, todėl grupė tęsia pati.',

@@ -999,7 +999,7 @@ export const lv = {
     arrivalSound: 'Maiga skaņa, kad kāds ierodas',
     arrivalSoundShort: 'Skaņa',
     arrivalSoundHint: 'To dzirdat tikai jūs. Šis pārlūks atceras jūsu izvēli.',
-    dockWarn: 'Brīdināt · {{minutes}} min',
+    dockWarn: 'Brīdināt · {{duration}}',
   },
   leaderless: {
     banner: 'Vadītāja nav, tāpēc grupa turpina pati.',

@@ -1027,7 +1027,7 @@ export const pl = {
     arrivalSound: 'Cichy dźwięk, gdy ktoś przychodzi',
     arrivalSoundShort: 'Dźwięk',
     arrivalSoundHint: 'Słyszysz go tylko ty. Ta przeglądarka zapamięta twój wybór.',
-    dockWarn: 'Uprzedź · {{minutes}} min',
+    dockWarn: 'Uprzedź · {{duration}}',
   },
   leaderless: {
     banner: 'Osoby prowadzącej nie ma, więc grupa toczy się dalej sama.',

@@ -1029,7 +1029,7 @@ export const sl = {
     arrivalSound: 'Nežen zvok, ko nekdo pride',
     arrivalSoundShort: 'Zvok',
     arrivalSoundHint: 'Slišite ga samo vi. Ta brskalnik si zapomni vašo izbiro.',
-    dockWarn: 'Opozori · {{minutes}} min',
+    dockWarn: 'Opozori · {{duration}}',
   },
   leaderless: {
     banner: 'Vodje ni, zato skupina nadaljuje sama.',
