@@ -192,15 +192,24 @@ describe('the room as a leader runs it', () => {
         }
       }
     }
-    // The same first screen in the five other languages (Finnish and Lithuanian: the longest words), on the phone.
+    // The same first screens in the five other languages (Finnish and Lithuanian: the longest
+    // words), on the phone: the leader's, and the waiting and the speaking participant's.
     for (const lang of ['lt', 'sl', 'lv', 'pl', 'fi']) {
-      await lea.getByTestId('language-switch').selectOption(lang);
-      await expect.poll(() => lea.locator('html').getAttribute('lang')).toBe(lang);
+      for (const p of [lea, bob, ann]) {
+        await p.getByTestId('language-switch').selectOption(lang);
+        await expect.poll(() => p.locator('html').getAttribute('lang')).toBe(lang);
+      }
       await shoot(lea, `leader-360x740-${lang}`);
+      await shoot(bob, `participant-queued-360x740-${lang}`);
+      await shoot(ann, `participant-holding-360x740-${lang}`);
       await inFirstScreen(lea, [...leaderEssentials, 'dock-warn']);
+      await inFirstScreen(bob, ['lower-hand', 'my-position', 'holder-name']);
+      await inFirstScreen(ann, ['release-stick', 'decline-stick']);
     }
-    await lea.getByTestId('language-switch').selectOption('en');
-    await expect.poll(() => lea.locator('html').getAttribute('lang')).toBe('en');
+    for (const p of [lea, bob, ann]) {
+      await p.getByTestId('language-switch').selectOption('en');
+      await expect.poll(() => p.locator('html').getAttribute('lang')).toBe('en');
+    }
 
     // The leader switches the arrival sound off: the next arrival is silent (and the choice is kept).
     await lea.getByTestId('arrival-sound').click();
