@@ -183,7 +183,6 @@ export const en = {
     waitingBanner: 'The meeting has not started yet.',
     waitingBannerHint: 'Make yourself comfortable. The leader will open it soon.',
     waitingBannerLeader: 'People can come in now. Start the meeting when you are ready.',
-    closedBanner: 'The meeting has ended. Thank you for being here.',
     closedHint: 'You can close this page now.',
   },
   closing: {

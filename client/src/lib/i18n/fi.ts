@@ -199,7 +199,6 @@ export const fi = {
     waitingBanner: 'Tapaaminen ei ole vielä alkanut.',
     waitingBannerHint: 'Ota mukava asento. Ohjaaja avaa tapaamisen pian.',
     waitingBannerLeader: 'Ihmiset voivat nyt tulla sisään. Aloita tapaaminen, kun olet valmis.',
-    closedBanner: 'Tapaaminen on päättynyt. Kiitos, että olit mukana.',
     closedHint: 'Voit nyt sulkea tämän sivun.',
   },
   closing: {

@@ -199,7 +199,6 @@ export const lt = {
     waitingBanner: 'Susitikimas dar neprasidėjo.',
     waitingBannerHint: 'Įsitaisykite patogiai. Vedėjas netrukus jį pradės.',
     waitingBannerLeader: 'Žmonės jau gali užeiti. Pradėkite susitikimą, kai tik norėsite.',
-    closedBanner: 'Susitikimas baigėsi. Ačiū, kad buvote.',
     closedHint: 'Dabar galite uždaryti šį puslapį.',
   },
   closing: {

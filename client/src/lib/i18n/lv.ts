@@ -192,7 +192,6 @@ export const lv = {
     waitingBanner: 'Tikšanās vēl nav sākusies.',
     waitingBannerHint: 'Iekārtojieties ērti. Vadītājs drīz to atvērs.',
     waitingBannerLeader: 'Cilvēki jau var ienākt. Sāciet tikšanos, kad viss ir gatavs.',
-    closedBanner: 'Tikšanās ir beigusies. Paldies, ka bijāt kopā ar mums.',
     closedHint: 'Tagad varat aizvērt šo lapu.',
   },
   closing: {

@@ -191,7 +191,6 @@ export const pl = {
     waitingBanner: 'Spotkanie jeszcze się nie zaczęło.',
     waitingBannerHint: 'Rozgość się. Osoba prowadząca niedługo je otworzy.',
     waitingBannerLeader: 'Ludzie mogą już wchodzić. Zacznij spotkanie, kiedy zechcesz.',
-    closedBanner: 'Spotkanie się zakończyło. Dziękujemy za twoją obecność.',
     closedHint: 'Możesz już zamknąć tę stronę.',
   },
   closing: {

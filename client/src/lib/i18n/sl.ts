@@ -197,7 +197,6 @@ export const sl = {
     waitingBanner: 'Srečanje se še ni začelo.',
     waitingBannerHint: 'Udobno se namestite. Vodja ga kmalu odpre.',
     waitingBannerLeader: 'Ljudje lahko že vstopajo. Ko boste pripravljeni, začnite srečanje.',
-    closedBanner: 'Srečanje se je končalo. Hvala, da ste bili z nami.',
     closedHint: 'To stran lahko zdaj zaprete.',
   },
   closing: {
