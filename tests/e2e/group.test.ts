@@ -14,6 +14,7 @@ import type { RunningServer } from '../../server/src/server.ts';
 import { testServer } from '../helpers/server.ts';
 import { axeAudit } from '../helpers/axe.ts';
 import { inRoom, launchChromium, linkOf, pages } from '../helpers/browser.ts';
+import { scaled } from '../helpers/time.ts';
 
 let srv: RunningServer;
 let browser: Browser;
@@ -56,6 +57,33 @@ async function join(page: Page, name: string, choices: { inAttendance?: boolean 
   await page.getByTestId('join-submit').click();
   await inRoom(page);
 }
+
+describe('a group page that cannot reach the server', () => {
+  it('[G2] says so, with "Try again", and shows the group as soon as the server answers', async () => {
+    const res = await fetch(`${srv.url}/api/groups`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Thursday group', language: 'en', rules: ['What is said here stays here.'], agenda: [], settings: { closingWarningMinutes: 5, admission: 'open', signsEnabled: true } }),
+    });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { links: { participant: string } };
+    const page = await newPage();
+    // The network drops every lookup of the group (the page itself is already loaded).
+    const offline = (route: { abort: () => Promise<void> }) => route.abort();
+    await page.route('**/api/groups/**', offline);
+    await page.goto(created.links.participant);
+    await page.getByTestId('group-error').waitFor();
+    expect(await page.getByTestId('group-error').textContent()).toMatch(/could not reach the group/);
+    await page.unroute('**/api/groups/**', offline);
+    // Without waiting for the next automatic try (5 s after the failed one): the click asks at once.
+    const asked = page.waitForRequest('**/api/groups/**', { timeout: scaled(2_000) });
+    await page.getByTestId('group-retry').click();
+    await asked;
+    await expect.poll(() => page.getByTestId('group-title').textContent()).toContain('Thursday group');
+    expect(await page.getByTestId('group-error').count()).toBe(0);
+    await page.context().close();
+  });
+});
 
 describe('a weekly group in Chromium', () => {
   it('[G1] [G2] [G3] [G5] [G7] the group page before the meeting, the join form appearing when it opens, the hand-over at the end', { timeout: 150_000 }, async () => {

@@ -48,6 +48,11 @@ export class GroupPageState {
     else if (res.error.status === 404) this.#stage = { kind: 'badLink' };
   }
 
+  /** Asks again at once instead of at the next automatic try ("Try again" while unreachable). */
+  retryNow(): void {
+    this.#wake?.();
+  }
+
   close(): void {
     this.#closed = true;
     this.#wake?.();
