@@ -23,6 +23,9 @@ export interface RedisConnection {
 /** True when this connection uses Sentinel (the store then waits for a replica after writes). */
 export const usesSentinel = (c: RedisConnection): boolean => (c.sentinels?.length ?? 0) > 0;
 
+/** Reconnect attempts at most half a second apart (ioredis' own pauses grow to 2 s). */
+export const quickReconnect = (times: number): number => Math.min(times * 50, 500);
+
 
 /**
  * A READONLY reply means we are talking to a replica: after a failover the old primary can come
@@ -57,7 +60,7 @@ export function redisClient(c: RedisConnection, extra: RedisOptions = {}): Redis
     // A failover takes seconds (down-after-milliseconds plus the election): commands wait for the
     // new primary (about 10 s of reconnect attempts, at most half a second apart, each asking the
     // sentinels anew) instead of failing in front of people.
-    retryStrategy: (times: number) => Math.min(times * 50, 500),
+    retryStrategy: quickReconnect,
     maxRetriesPerRequest: 25,
     ...common,
   });

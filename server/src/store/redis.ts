@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { CommitOptions, CommitResult, MeetingRecord, RoomStore, TokenGrant } from './port.ts';
 import type { RoomState } from '../room/state.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
-import { redisClient, usesSentinel, type RedisConnection } from './connection.ts';
+import { quickReconnect, redisClient, usesSentinel, type RedisConnection } from './connection.ts';
 import { ROLES, type Role } from '@peer-circle/shared';
 
 // KEYS: room, deadlines, token x3. ARGV: expected version ('' = must not exist), new version,
@@ -110,7 +110,7 @@ export class RedisRoomStore implements RoomStore {
     // connection's own default waits through a failover (see connection.ts).
     const redis = redisClient(opts, {
       lazyConnect: true,
-      ...(sentinel ? {} : { maxRetriesPerRequest: 3, retryStrategy: (times: number) => Math.min(times * 50, 500) }),
+      ...(sentinel ? {} : { maxRetriesPerRequest: 3, retryStrategy: quickReconnect }),
     });
     // ioredis reconnects by itself; a command that fails meanwhile rejects to its caller, so the
     // connection's own error events carry nothing to act on here.
